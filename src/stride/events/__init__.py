@@ -1,0 +1,1 @@
+"""The learning event: its schema, its known types and its validation."""

@@ -1,0 +1,47 @@
+"""The event types Stride knows, and the rule for tenant-defined ones."""
+
+from __future__ import annotations
+
+import re
+
+KNOWN_EVENT_TYPES: frozenset[str] = frozenset(
+    {
+        "session.started",
+        "session.ended",
+        "activity.started",
+        "activity.progressed",
+        "activity.completed",
+        "exercise.attempted",
+        "assessment.submitted",
+        "skill.acquired",
+        "goal.set",
+        "enrollment.created",
+        "enrollment.cancelled",
+        "meeting.uploaded",
+        "meeting.analyzed",
+        "meeting.failed",
+    }
+)
+
+# Tenant-defined types: `custom.` then dot-separated lowercase words.
+CUSTOM_EVENT_TYPE = re.compile(r"^custom(\.[a-z0-9][a-z0-9_-]{0,62}){1,4}$")
+
+# Types that count as one attempt at the activity they name.
+ATTEMPT_EVENT_TYPES: frozenset[str] = frozenset({"exercise.attempted", "assessment.submitted"})
+
+SESSION_EVENT_TYPES: frozenset[str] = frozenset({"session.started", "session.ended"})
+
+ACTIVITY_TYPES: tuple[str, ...] = (
+    "program",
+    "course",
+    "module",
+    "lesson",
+    "block",
+    "exercise",
+    "assessment",
+    "meeting",
+)
+
+
+def is_known_event_type(value: str) -> bool:
+    return value in KNOWN_EVENT_TYPES or CUSTOM_EVENT_TYPE.match(value) is not None

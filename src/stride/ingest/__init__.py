@@ -1,0 +1,1 @@
+"""The write path: validate -> pseudonymize -> append -> project, in one transaction."""

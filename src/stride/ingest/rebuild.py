@@ -1,0 +1,42 @@
+"""Recompute read models from the event log (after late data, a bug fix or a time-zone change)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine
+
+from stride.events.recorded import RecordedEvent, recorded_from_payload
+from stride.ingest.projector import project_events
+from stride.store import event_log
+from stride.store.read_models import delete_read_models
+from stride.store.transactions import write_transaction
+
+
+def _recorded(event: event_log.LoggedEvent) -> RecordedEvent:
+    return recorded_from_payload(event.event_id, event.learner_key, event.event_time, event.payload)
+
+
+def rebuild_tenant(
+    engine: Engine, tenant_id: str, on_progress: Callable[[int], None] | None = None
+) -> int:
+    """Drop and refold every read model of a tenant in one transaction; return events folded."""
+    folded = 0
+    with write_transaction(engine) as connection:
+        delete_read_models(connection, tenant_id)
+        for chunk in event_log.iter_events(connection, tenant_id):
+            project_events(connection, tenant_id, [_recorded(e) for e in chunk])
+            folded += len(chunk)
+            if on_progress is not None:
+                on_progress(len(chunk))
+    return folded
+
+
+def rebuild_learner(connection: Connection, tenant_id: str, learner_key: str) -> int:
+    """Refold one learner's read models inside the caller's transaction; return events folded."""
+    delete_read_models(connection, tenant_id, learner_key)
+    folded = 0
+    for chunk in event_log.iter_events(connection, tenant_id, learner_key):
+        project_events(connection, tenant_id, [_recorded(e) for e in chunk])
+        folded += len(chunk)
+    return folded

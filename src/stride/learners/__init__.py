@@ -1,0 +1,1 @@
+"""The read side for one learner: progress, activities, timeline, and their profile."""

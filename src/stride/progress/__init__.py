@@ -1,0 +1,1 @@
+"""Pure progress folds: activity status, daily rollups, streaks, learner totals."""

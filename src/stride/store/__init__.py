@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core tables, migrations and repositories (SQLite and PostgreSQL)."""

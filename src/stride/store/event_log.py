@@ -1,0 +1,94 @@
+"""Repository for the append-only event log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from stride.store.tables import events
+from stride.store.upsert import insert_new_returning
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One row of the log."""
+
+    seq: int
+    event_id: str
+    learner_key: str
+    type: str
+    event_time: datetime
+    received_at: datetime
+    payload: dict[str, Any]
+
+
+def find_content_hashes(
+    connection: Connection, tenant_id: str, event_ids: Iterable[str]
+) -> dict[str, str]:
+    """Map each already-stored event id among `event_ids` to its content hash."""
+    ids = list(event_ids)
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(events.c.event_id, events.c.content_hash).where(
+            events.c.tenant_id == tenant_id, events.c.event_id.in_(ids)
+        )
+    )
+    return {row.event_id: row.content_hash for row in rows}
+
+
+def append_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Append rows; return the ids actually inserted (another writer may have won a race)."""
+    return insert_new_returning(connection, events, rows, "event_id")
+
+
+def iter_events(
+    connection: Connection,
+    tenant_id: str,
+    learner_key: str | None = None,
+    chunk_size: int = 5000,
+) -> Iterator[list[LoggedEvent]]:
+    """Yield a tenant's (or one learner's) events in log order, in chunks (keyset paging)."""
+    after = 0
+    while True:
+        query = (
+            select(events)
+            .where(events.c.tenant_id == tenant_id, events.c.seq > after)
+            .order_by(events.c.seq)
+            .limit(chunk_size)
+        )
+        if learner_key is not None:
+            query = query.where(events.c.learner_key == learner_key)
+        chunk = [
+            LoggedEvent(
+                row.seq,
+                row.event_id,
+                row.learner_key,
+                row.type,
+                row.event_time,
+                row.received_at,
+                row.payload,
+            )
+            for row in connection.execute(query)
+        ]
+        if not chunk:
+            return
+        yield chunk
+        after = chunk[-1].seq
+
+
+def count_events(connection: Connection, tenant_id: str, learner_key: str | None = None) -> int:
+    query = select(func.count()).select_from(events).where(events.c.tenant_id == tenant_id)
+    if learner_key is not None:
+        query = query.where(events.c.learner_key == learner_key)
+    return int(connection.execute(query).scalar_one())
+
+
+def delete_tenant_events(connection: Connection, tenant_id: str) -> int:
+    """Remove a tenant's whole log (used when the demo tenant is refreshed)."""
+    result = connection.execute(events.delete().where(events.c.tenant_id == tenant_id))
+    return int(result.rowcount)

@@ -1,0 +1,64 @@
+"""Repository for learner profiles (the learner's time zone; never who they are)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+
+from stride.store.tables import learners
+from stride.store.upsert import insert_missing
+
+
+@dataclass(frozen=True)
+class LearnerProfile:
+    learner_key: str
+    timezone: str
+    created_at: datetime
+
+
+def load_timezones(
+    connection: Connection, tenant_id: str, learner_keys: Collection[str]
+) -> dict[str, str]:
+    """Time zone of each known learner among `learner_keys`."""
+    if not learner_keys:
+        return {}
+    rows = connection.execute(
+        select(learners.c.learner_key, learners.c.timezone).where(
+            learners.c.tenant_id == tenant_id, learners.c.learner_key.in_(list(learner_keys))
+        )
+    )
+    return {row.learner_key: row.timezone for row in rows}
+
+
+def register_learners(
+    connection: Connection, tenant_id: str, learner_keys: Collection[str], now: datetime
+) -> None:
+    """Create UTC profiles for learners seen for the first time."""
+    insert_missing(
+        connection,
+        learners,
+        [
+            {"tenant_id": tenant_id, "learner_key": key, "timezone": "UTC", "created_at": now}
+            for key in learner_keys
+        ],
+    )
+
+
+def get_profile(connection: Connection, tenant_id: str, learner_key: str) -> LearnerProfile | None:
+    row = connection.execute(
+        select(learners.c.learner_key, learners.c.timezone, learners.c.created_at).where(
+            learners.c.tenant_id == tenant_id, learners.c.learner_key == learner_key
+        )
+    ).first()
+    return LearnerProfile(row.learner_key, row.timezone, row.created_at) if row else None
+
+
+def set_timezone(connection: Connection, tenant_id: str, learner_key: str, timezone: str) -> None:
+    connection.execute(
+        update(learners)
+        .where(learners.c.tenant_id == tenant_id, learners.c.learner_key == learner_key)
+        .values(timezone=timezone)
+    )
