@@ -1,13 +1,13 @@
 """Errors raised by Stride's services, independent of HTTP or the CLI.
 
-    StrideError
-    ├── NotFound
-    ├── Conflict
-    ├── InvalidInput
-    │   └── InvalidEvent
-    ├── PayloadTooLarge
-    ├── Unauthenticated
-    └── PermissionDenied
+StrideError
+├── NotFound
+├── Conflict
+├── InvalidInput
+│   └── InvalidEvent
+├── PayloadTooLarge
+├── Unauthenticated
+└── PermissionDenied
 """
 
 from __future__ import annotations

@@ -90,7 +90,9 @@ class Context(BaseModel):
             raise ValueError(f"context: at most {MAX_CONTEXT_EXTRA_KEYS} extra keys are allowed")
         for key, value in extras.items():
             if len(key) > MAX_PROPERTY_KEY_LENGTH:
-                raise ValueError(f"context: has a key longer than {MAX_PROPERTY_KEY_LENGTH} characters")
+                raise ValueError(
+                    f"context: has a key longer than {MAX_PROPERTY_KEY_LENGTH} characters"
+                )
             _check_scalar(value, f"context.{key}")
         return self
 
@@ -117,7 +119,9 @@ def check_properties(value: Any, path: str = "properties", depth: int = 1) -> in
         nodes = 1
         for key, item in value.items():
             if not isinstance(key, str) or len(key) > MAX_PROPERTY_KEY_LENGTH:
-                raise ValueError(f"{path}: has a key longer than {MAX_PROPERTY_KEY_LENGTH} characters")
+                raise ValueError(
+                    f"{path}: has a key longer than {MAX_PROPERTY_KEY_LENGTH} characters"
+                )
             nodes += check_properties(item, f"{path}.{key}", depth + 1)
             if nodes > MAX_PROPERTIES_NODES:
                 raise ValueError(f"{path}: properties hold more than {MAX_PROPERTIES_NODES} values")
@@ -172,7 +176,9 @@ class Event(_Strict):
     @classmethod
     def _timestamp_is_rfc3339(cls, value: Any) -> Any:
         if not isinstance(value, str) or not _RFC3339.match(value):
-            raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2024-05-01T09:30:00Z")
+            raise ValueError(
+                "must be an RFC 3339 date-time with an offset, e.g. 2024-05-01T09:30:00Z"
+            )
         return value
 
     @field_validator("timestamp")

@@ -127,9 +127,7 @@ def _store(
             else:
                 outcomes[candidate.index] = _repeat_outcome(candidate, stored[candidate.event_id])
         new_events = [c.recorded for c in fresh if c.event_id in inserted]
-        register_learners(
-            connection, tenant_id, {e.learner_key for e in new_events}, received_at
-        )
+        register_learners(connection, tenant_id, {e.learner_key for e in new_events}, received_at)
         project_events(connection, tenant_id, new_events)
     return outcomes
 

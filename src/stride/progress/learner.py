@@ -82,7 +82,9 @@ def fold_learner(learner: LearnerSlice, events: Iterable[RecordedEvent]) -> Lear
     completed = in_progress = 0
     for activity_id, after in changed_activities.items():
         before = learner.activities.get(activity_id)
-        done_before, open_before = _STATUS_COUNTS[before.status if before else ActivityStatus.NOT_STARTED]
+        done_before, open_before = _STATUS_COUNTS[
+            before.status if before else ActivityStatus.NOT_STARTED
+        ]
         done_after, open_after = _STATUS_COUNTS[after.status]
         completed += done_after - done_before
         in_progress += open_after - open_before
@@ -91,9 +93,7 @@ def fold_learner(learner: LearnerSlice, events: Iterable[RecordedEvent]) -> Lear
         for key, day in changed_days.items()
     )
 
-    base = learner.stats or LearnerStats(
-        learner.learner_key, 0, first, last, 0, 0, 0, 0, NO_STREAK
-    )
+    base = learner.stats or LearnerStats(learner.learner_key, 0, first, last, 0, 0, 0, 0, NO_STREAK)
     streak = extend_streak(base.streak, new_days)
     stats = replace(
         base,

@@ -52,9 +52,7 @@ def create_tenant(connection: Connection, name: str, now: datetime) -> CreatedTe
     if repo.find_tenant_by_name(connection, name) is not None:
         raise InvalidInput(f"A tenant named {name!r} already exists.")
     tenant_id = str(uuid.uuid4())
-    repo.insert_tenant(
-        connection, repo.TenantRow(tenant_id, name, new_tenant_secret(), now)
-    )
+    repo.insert_tenant(connection, repo.TenantRow(tenant_id, name, new_tenant_secret(), now))
     key = create_key(connection, tenant_id, Role.ADMIN, now)
     return CreatedTenant(tenant_id, name, key.key_id, key.api_key)
 

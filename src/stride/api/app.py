@@ -1,0 +1,67 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import TypeAdapter
+from sqlalchemy import Engine
+
+import stride
+from stride.api.problems import install_problem_handlers
+from stride.api.routers import events, health, learners
+from stride.api.schemas.events import EventBatch
+from stride.config import Settings, get_settings
+from stride.events.schema import Event
+from stride.observability.metrics import LatencyMiddleware, Metrics
+from stride.store.database import create_db_engine
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; it owns (and disposes) the engine unless one is handed in."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Stride",
+        version=stride.__version__,
+        summary="Learning progress tracking and analytics",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or create_db_engine(settings.DATABASE_URL, settings.DB_POOL_SIZE)
+    app.state.metrics = Metrics()
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(events.router)
+    app.include_router(learners.router)
+    app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        # The ingest body is read raw (for size limits and per-event results); document its shape.
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (Event, EventBatch):
+            model_schema = TypeAdapter(model).json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            components.update(model_schema.pop("$defs", {}))
+            components[model.__name__] = model_schema
+        app.openapi_schema = schema
+    return app.openapi_schema

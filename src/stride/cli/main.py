@@ -1,0 +1,120 @@
+"""The root `stride` command: serve, demo, rebuild, and the db/tenants/keys groups."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from stride.api.app import create_app
+from stride.bootstrap import open_engine
+from stride.cli import db, keys, tenants
+from stride.cli.output import JsonOption, clear_errors, console, emit
+from stride.clock import utc_now
+from stride.config import get_settings
+from stride.demo.service import run_demo
+from stride.errors import NotFound
+from stride.ingest.rebuild import rebuild_tenant
+from stride.store.event_log import count_events
+from stride.store.tenants import get_tenant, list_tenants
+
+app = typer.Typer(help="Stride: learning progress tracking and analytics.", no_args_is_help=True)
+app.add_typer(db.app, name="db")
+app.add_typer(tenants.app, name="tenants")
+app.add_typer(keys.app, name="keys")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
+    port: int = typer.Option(8000, help="Port to listen on"),
+) -> None:
+    """Migrate the database, then serve the API."""
+    settings = get_settings()
+    engine = open_engine(settings, migrate=True)
+    console.print(f"Stride listening on [bold]http://{host}:{port}[/] (API docs at /docs)")
+    uvicorn.run(
+        create_app(settings, engine),
+        host=host,
+        port=port,
+        log_level=settings.LOG_LEVEL.lower(),
+        access_log=False,
+    )
+
+
+@app.command()
+def rebuild(
+    tenant: str | None = typer.Option(None, "--tenant", help="Only this tenant (default: all)"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Recompute every read model from the event log."""
+    with clear_errors(as_json):
+        engine = open_engine()
+        with engine.connect() as connection:
+            if tenant is not None and get_tenant(connection, tenant) is None:
+                raise NotFound(f"No tenant with id {tenant!r}; `stride tenants list` shows them.")
+            ids = [tenant] if tenant else [t.id for t in list_tenants(connection)]
+            totals = {tid: count_events(connection, tid) for tid in ids}
+        folded: dict[str, int] = {}
+        with _progress() as progress:
+            for tenant_id in ids:
+                task = progress.add_task(f"Rebuilding {tenant_id[:8]}", total=totals[tenant_id])
+                folded[tenant_id] = rebuild_tenant(
+                    engine, tenant_id, lambda n, task=task: progress.advance(task, n)
+                )
+    emit(
+        as_json,
+        {"tenants": [{"tenant_id": t, "events": n} for t, n in folded.items()]},
+        lambda: console.print(
+            f"Rebuilt read models of {len(folded)} tenant(s) from {sum(folded.values())} events."
+        ),
+    )
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(7, help="Random seed: the same seed gives the same activity"),
+    learners: int = typer.Option(500, min=1, max=100_000, help="Number of learners"),
+    days: int = typer.Option(90, min=1, max=3650, help="Days of history, ending now"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create (or refresh) the `demo` tenant with realistic synthetic activity."""
+    engine = open_engine()
+    with _progress() as progress:
+        task = progress.add_task("Recording demo activity", total=None)
+        result = run_demo(
+            engine, utc_now(), seed, learners, days, lambda n: progress.advance(task, n)
+        )
+    emit(
+        as_json,
+        {
+            "tenant_id": result.tenant_id,
+            "api_key": result.api_key,
+            "learners": result.learners,
+            "events": result.events,
+            "rejected": result.rejected,
+            "sample_learner": result.sample_learner,
+        },
+        lambda: console.print(
+            f"Demo tenant [cyan]{result.tenant_id}[/]: {result.events} events "
+            f"of {result.learners} learners.\n"
+            f"API key: [green]{result.api_key}[/]\n"
+            f"Try: curl -H 'Authorization: Bearer {result.api_key}' "
+            f"http://127.0.0.1:8000/v1/learners/{result.sample_learner}/progress"
+        ),
+    )
+
+
+if __name__ == "__main__":
+    app()

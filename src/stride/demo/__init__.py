@@ -1,0 +1,1 @@
+"""The `stride demo` tenant and its deterministic synthetic learning activity."""

@@ -1,0 +1,23 @@
+"""Re-exports the fixtures of tests/fixtures/."""
+
+from tests.fixtures.api import client
+from tests.fixtures.cli import stride_cli
+from tests.fixtures.database import (
+    engine,
+    postgres_engine,
+    pytest_report_header,
+    sqlite_engine,
+)
+from tests.fixtures.tenant import key_factory, tenant, tenant_factory
+
+__all__ = [
+    "client",
+    "engine",
+    "key_factory",
+    "postgres_engine",
+    "pytest_report_header",
+    "sqlite_engine",
+    "stride_cli",
+    "tenant",
+    "tenant_factory",
+]
