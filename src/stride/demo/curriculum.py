@@ -33,7 +33,7 @@ class Activity:
 
     id: str
     type: str
-    context: tuple[tuple[str, str], ...]
+    context: tuple[tuple[str, str], ...]  # the program/course/module it belongs to
     skills: tuple[str, ...] = ()
     difficulty: float = 0.0
 
@@ -56,7 +56,10 @@ class Module:
 PROGRAM = Activity(PROGRAM_ID, "program", (("program", PROGRAM_ID),))
 
 
-def _items(course: int, module: int, module_id: str, context: tuple[tuple[str, str], ...]) -> tuple[Activity, ...]:
+Context = tuple[tuple[str, str], ...]
+
+
+def _items(course: int, module: int, module_id: str, context: Context) -> tuple[Activity, ...]:
     skills = COURSE_SKILLS[course]
     # Later courses and modules are harder, so success rates fall unless learners practise.
     base = -0.1 + 0.45 * course + 0.12 * module
@@ -81,8 +84,15 @@ def _build() -> tuple[Module, ...]:
             context = (*course_context, ("module", module_id))
             activity = Activity(module_id, "module", context)
             items = _items(course, module, module_id, context)
-            modules.append(Module(activity, course_activity, items, module == 0, module == count - 1))
+            first, last = module == 0, module == count - 1
+            modules.append(Module(activity, course_activity, items, first, last))
     return tuple(modules)
 
 
 MODULES: tuple[Module, ...] = _build()
+
+# EXERCISES_BEFORE[k]: the exercises of modules before module k, open for review once k starts.
+EXERCISES_BEFORE: tuple[tuple[Activity, ...], ...] = tuple(
+    tuple(item for module in MODULES[:k] for item in module.items if item.type == "exercise")
+    for k in range(len(MODULES) + 1)
+)

@@ -9,7 +9,15 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from stride.demo.curriculum import MODULES, PLATFORM, PROGRAM, SKILLS, Activity, Module
+from stride.demo.curriculum import (
+    EXERCISES_BEFORE,
+    MODULES,
+    PLATFORM,
+    PROGRAM,
+    SKILLS,
+    Activity,
+    Module,
+)
 from stride.demo.profiles import (
     DemoLearner,
     demo_learner_ids,
@@ -60,8 +68,7 @@ def generate_demo_events(
         for index, s in enumerate(_learner_seeds(seed, learners))
     ]
     # Ties at one instant go by learner index; a learner's own events never tie.
-    for _, _, event in heapq.merge(*streams):
-        yield event
+    return (event for _, _, event in heapq.merge(*streams))
 
 
 def _uuid4(bits: int) -> str:
@@ -146,6 +153,11 @@ class _LearnerRun:
     def _pause(self) -> timedelta:
         return timedelta(seconds=self.rng.randint(10, 90))
 
+    def _work(self, t: datetime, low: int, high: int) -> tuple[datetime, float]:
+        """When a piece of work started at `t` ends, and how many seconds it took."""
+        seconds = self.rng.randint(low, high)
+        return t + timedelta(seconds=seconds), float(seconds)
+
     def _enrol(self, t: datetime) -> datetime:
         t = self._emit("enrollment.created", t + SECOND, PROGRAM)
         goal = {"days_per_week": self.rng.randint(2, 6)}
@@ -167,8 +179,7 @@ class _LearnerRun:
 
     def _review(self, t: datetime) -> datetime:
         """Re-attempt an exercise of a module already completed, for practice."""
-        done = [e for module in MODULES[: self.module] for e in module.items if e.type == "exercise"]
-        item = self.rng.choice(done)
+        item = self.rng.choice(EXERCISES_BEFORE[self.module])
         t = self._emit("activity.started", t, item)
         return self._practise(item, t + self._pause(), complete=False)
 
@@ -185,12 +196,11 @@ class _LearnerRun:
     def _study(self, item: Activity, t: datetime) -> datetime:
         # Lessons and blocks report progress in a few segments, each with its own time.
         for _ in range(self.rng.randint(0, 2)):
-            seconds = self.rng.randint(60, 420)
-            result = {"duration_s": float(seconds)}
-            t = self._emit("activity.progressed", t + timedelta(seconds=seconds), item, result=result)
-        seconds = self.rng.randint(60, 420)
-        result = {"completion": True, "duration_s": float(seconds)}
-        t = self._emit("activity.completed", t + timedelta(seconds=seconds), item, result=result)
+            t, seconds = self._work(t, 60, 420)
+            t = self._emit("activity.progressed", t, item, result={"duration_s": seconds})
+        t, seconds = self._work(t, 60, 420)
+        result = {"completion": True, "duration_s": seconds}
+        t = self._emit("activity.completed", t, item, result=result)
         # Reading prepares for the module's assessment a little.
         for skill in MODULES[self.module].items[-1].skills:
             self.ability[skill] += 0.05
@@ -199,12 +209,11 @@ class _LearnerRun:
     def _practise(self, item: Activity, t: datetime, *, complete: bool) -> datetime:
         attempt = self.attempts[item.id] = self.attempts.get(item.id, 0) + 1
         success, score = self._outcome(item)
-        low, high = (600, 1800) if item.type == "assessment" else (60, 600)
-        seconds = self.rng.randint(low, high)
-        kind = "assessment.submitted" if item.type == "assessment" else "exercise.attempted"
-        result = {"score": score, "success": success, "duration_s": float(seconds)}
-        at = t + timedelta(seconds=seconds)
-        t = self._emit(kind, at, item, result=result, attempt=attempt)
+        assessment = item.type == "assessment"
+        t, seconds = self._work(t, *((600, 1800) if assessment else (60, 600)))
+        kind = "assessment.submitted" if assessment else "exercise.attempted"
+        result = {"score": score, "success": success, "duration_s": seconds}
+        t = self._emit(kind, t, item, result=result, attempt=attempt)
         t = self._learn(item, success, t)
         if not (success and complete):
             return t
@@ -218,7 +227,8 @@ class _LearnerRun:
         latent = ability - item.difficulty + math.log(u / (1 - u))  # logistic noise
         score = round(_logistic(latent + PASS_SHIFT), 3)
         success = latent > 0
-        return success, max(score, 0.7) if success else min(score, 0.699)
+        # Rounding must not push a score across the pass mark.
+        return success, (max(score, 0.7) if success else min(score, 0.699))
 
     def _learn(self, item: Activity, success: bool, t: datetime) -> datetime:
         for skill in item.skills:

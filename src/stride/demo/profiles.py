@@ -63,7 +63,7 @@ def _weighted(rng: random.Random, options: tuple[tuple[str, float], ...]) -> str
 def _rhythm(rng: random.Random, regular: bool) -> tuple[float, float]:
     """Chance of studying on a weekday and on a weekend day."""
     if regular:
-        return rng.uniform(0.93, 0.99), rng.uniform(0.85, 0.97)
+        return rng.uniform(0.96, 0.995), rng.uniform(0.9, 0.98)
     engagement = 0.2 + 0.7 * rng.betavariate(2.2, 2.0)
     style = rng.random()
     if style < 0.55:

@@ -1,0 +1,229 @@
+"""Ingest benchmark: sustained events/s over HTTP, batch latency, and progress-read latency.
+
+Starts `stride serve` on a fresh database, sends batches of 500 realistic events with several
+requests in flight, then times GET /v1/learners/{id}/progress once the events are stored.
+
+    .venv/bin/python bench/ingest.py                      # 1,000,000 events, SQLite + PostgreSQL
+    .venv/bin/python bench/ingest.py --events 200000 --database sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from stride.demo.generator import demo_learner_ids, generate_demo_events
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+EVENTS_PER_LEARNER = 250  # fewer than the demo generator yields per learner over 90 days
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def build_batches(total: int, batch_size: int, seed: int) -> tuple[list[bytes], list[str]]:
+    learners = max(1, total // EVENTS_PER_LEARNER + 1)
+    events = islice(
+        generate_demo_events(seed, learners=learners, days=90, end=datetime.now(UTC)), total
+    )
+    batches = []
+    while batch := list(islice(events, batch_size)):
+        batches.append(orjson.dumps({"events": batch}))
+    return batches, demo_learner_ids(learners)
+
+
+class Server:
+    """`stride serve` in a child process, on a database of its own."""
+
+    def __init__(self, database_url: str) -> None:
+        self.env = {**os.environ, "STRIDE_DATABASE_URL": database_url}
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def stride(self, *args: str) -> Any:
+        out = subprocess.run(
+            [sys.executable, "-m", "stride.cli.main", *args, "--json"],
+            env=self.env,
+            capture_output=True,
+            check=True,
+        )
+        return orjson.loads(out.stdout)
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "stride.cli.main", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/readyz").status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError("the server did not become ready within 60 s")
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+async def send_all(base: str, api_key: str, batches: list[bytes], concurrency: int) -> dict:  # type: ignore[type-arg]
+    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    accepted = 0
+    queue = iter(batches)
+    done = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal accepted, done
+        for body in queue:
+            started = time.perf_counter()
+            response = await client.post(f"{base}/v1/events", content=body, headers=headers)
+            latencies.append(time.perf_counter() - started)
+            response.raise_for_status()
+            accepted += response.json()["accepted"]
+            done += 1
+            if done % 200 == 0:
+                print(f"  {done}/{len(batches)} batches", file=sys.stderr, flush=True)
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        "events_accepted": accepted,
+        "seconds": round(elapsed, 1),
+        "events_per_s": round(accepted / elapsed),
+        "batch_p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "batch_p99_ms": round(percentile(latencies, 99) * 1000, 1),
+    }
+
+
+def time_progress_reads(base: str, api_key: str, learner_ids: list[str], reads: int) -> dict:  # type: ignore[type-arg]
+    headers = {"Authorization": f"Bearer {api_key}"}
+    rng = random.Random(1)
+    latencies = []
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for learner in rng.sample(learner_ids, min(50, len(learner_ids))):  # warm up
+            client.get(f"/v1/learners/{learner}/progress")
+        for _ in range(reads):
+            learner = rng.choice(learner_ids)
+            started = time.perf_counter()
+            response = client.get(f"/v1/learners/{learner}/progress")
+            latencies.append(time.perf_counter() - started)
+            if response.status_code not in (200, 404):
+                response.raise_for_status()
+    return {
+        "progress_reads": reads,
+        "progress_p50_ms": round(percentile(latencies, 50) * 1000, 2),
+        "progress_p99_ms": round(percentile(latencies, 99) * 1000, 2),
+        "progress_mean_ms": round(statistics.fmean(latencies) * 1000, 2),
+    }
+
+
+def postgres_database(admin_url: str) -> tuple[str, str] | None:
+    try:
+        admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
+        name = f"stride_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # no server: the PostgreSQL run is skipped, and said so
+        print(f"PostgreSQL skipped: {type(exc).__name__}: {exc}".splitlines()[0])
+        return None
+    url = make_url(admin_url).set(database=name)
+    return url.render_as_string(hide_password=False), name
+
+
+def drop_postgres_database(admin_url: str, name: str) -> None:
+    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def run(
+    database_url: str, batches: list[bytes], learners: list[str], args: argparse.Namespace
+) -> dict:  # type: ignore[type-arg]
+    with Server(database_url) as server:
+        api_key = server.stride("tenants", "create", "bench")["api_key"]
+        figures = asyncio.run(send_all(server.base, api_key, batches, args.concurrency))
+        figures.update(time_progress_reads(server.base, api_key, learners, args.reads))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("STRIDE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    )
+    args = parser.parse_args()
+
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    started = time.perf_counter()
+    batches, learners = build_batches(args.events, args.batch, args.seed)
+    print(
+        f"prepared {len(batches)} batches of {args.batch} in {time.perf_counter() - started:.0f} s"
+    )
+
+    results = {}
+    if args.database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            results["sqlite"] = run(url, batches, learners, args)
+            print("sqlite:", orjson.dumps(results["sqlite"]).decode(), flush=True)
+    if args.database in ("postgresql", "both"):
+        database = postgres_database(args.postgres_url)
+        if database is not None:
+            url, name = database
+            try:
+                results["postgresql"] = run(url, batches, learners, args)
+                print("postgresql:", orjson.dumps(results["postgresql"]).decode(), flush=True)
+            finally:
+                drop_postgres_database(args.postgres_url, name)
+    print(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode())
+
+
+if __name__ == "__main__":
+    main()
