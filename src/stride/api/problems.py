@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -66,7 +67,7 @@ def problem(
     instance: str,
     errors: list[FieldError] | None = None,
     extra: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"urn:stride:problem:{code}",

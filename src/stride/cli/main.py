@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -71,7 +73,7 @@ def rebuild(
             for tenant_id in ids:
                 task = progress.add_task(f"Rebuilding {tenant_id[:8]}", total=totals[tenant_id])
                 folded[tenant_id] = rebuild_tenant(
-                    engine, tenant_id, lambda n, task=task: progress.advance(task, n)
+                    engine, tenant_id, partial(progress.advance, task)
                 )
     emit(
         as_json,

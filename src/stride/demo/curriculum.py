@@ -27,13 +27,16 @@ _ITEM_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
+Context = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Activity:
     """Anything a learner can start and complete, with where it sits in the program."""
 
     id: str
     type: str
-    context: tuple[tuple[str, str], ...]  # the program/course/module it belongs to
+    context: Context  # the program/course/module it belongs to
     skills: tuple[str, ...] = ()
     difficulty: float = 0.0
 
@@ -54,9 +57,6 @@ class Module:
 
 
 PROGRAM = Activity(PROGRAM_ID, "program", (("program", PROGRAM_ID),))
-
-
-Context = tuple[tuple[str, str], ...]
 
 
 def _items(course: int, module: int, module_id: str, context: Context) -> tuple[Activity, ...]:

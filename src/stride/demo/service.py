@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from stride.demo.generator import demo_learner_ids, generate_demo_events
+from stride.demo.generator import demo_learner_ids, demo_learners, generate_demo_events
 from stride.events.validation import ValidationLimits
 from stride.ingest.pipeline import EventStatus, TenantScope, ingest_events
+from stride.privacy.pseudonym import learner_key
+from stride.store.learners import save_timezones
 from stride.store.tenant_data import purge_tenant_activity
 from stride.store.tenants import find_tenant_by_name, get_tenant
 from stride.tenancy.roles import Role
@@ -64,6 +66,13 @@ def run_demo(
 ) -> DemoResult:
     """Fill the demo tenant with `days` of synthetic activity of `learners` learners."""
     scope, api_key = prepare_demo_tenant(engine, now)
+    with engine.begin() as connection:
+        # Learners live around the world: their days and streaks are counted in their own zone.
+        timezones = {
+            learner_key(scope.learner_secret, learner.id): learner.timezone
+            for learner in demo_learners(seed, learners, days)
+        }
+        save_timezones(connection, scope.tenant_id, timezones, now)
     limits = ValidationLimits(now, timedelta(hours=24))
     accepted = rejected = 0
     events = generate_demo_events(seed=seed, learners=learners, days=days, end=now)

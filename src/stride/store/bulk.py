@@ -16,18 +16,24 @@ columns, so it is built once, and values are converted column by column (see cod
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-import sqlite3
-
 import orjson
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 
-from stride.store.codecs import Convert, UnsupportedType, codec_for, column_kind, encoder
+from stride.store.codecs import (
+    Convert,
+    UnsupportedType,
+    codec_for,
+    column_kind,
+    decoder,
+    encoder,
+)
 
 Conflict = Literal["update", "nothing"]
 DIALECTS = frozenset({"sqlite", "postgresql"})
@@ -81,6 +87,7 @@ def _pg_array_type(dialect: Dialect, table: Table, name: str, kind: str) -> str:
 class _Select:
     sql: str
     keys: _Columns
+    decoders: tuple[tuple[int, Convert], ...]  # (position, conversion) of selected columns
 
 
 @lru_cache(maxsize=64)
@@ -114,7 +121,13 @@ def _select_plan(
             f"SELECT {selected} FROM unnest({arrays}) AS w({aliases}) JOIN {target} AS t "
             f"ON t.tenant_id = %s AND {' AND '.join(matches)}"
         )
-    return _Select(sql, keys)
+    codec = codec_for(dialect)
+    decoders = tuple(
+        (index, convert)
+        for index, name in enumerate(names)
+        if (convert := decoder(column_kind(table.c[name].type, dialect), codec)) is not None
+    )
+    return _Select(sql, keys, decoders)
 
 
 def select_by_keys(
@@ -124,11 +137,11 @@ def select_by_keys(
     tenant_id: str,
     key_names: Sequence[str],
     keys: Iterable[tuple[Any, ...]],
-) -> Sequence[Any]:
-    """Rows of a tenant's `table` whose `key_names` equal one of `keys`, as raw driver tuples.
+) -> list[list[Any]]:
+    """The `names` values of a tenant's rows whose `key_names` equal one of `keys`.
 
-    The caller decodes values with `codec_for(dialect)`; `key_names` should complete
-    tenant_id to a primary or unique key (or a prefix of one) so each key is an index probe.
+    `key_names` should complete tenant_id to a primary or unique key (or a prefix of one), so
+    that each key is one index probe. Raises UnsupportedType for a column codecs do not handle.
     """
     plan = _select_plan(connection.dialect, table, tuple(names), tuple(key_names))
     wanted = list(keys)
@@ -141,7 +154,16 @@ def select_by_keys(
         parameters = (orjson.dumps(list(document)).decode(), tenant_id)
     else:
         parameters = (*(list(column) for column in columns), tenant_id)
-    return connection.exec_driver_sql(plan.sql, parameters).fetchall()
+    rows = connection.exec_driver_sql(plan.sql, parameters).fetchall()
+    if not plan.decoders:
+        return [list(row) for row in rows]
+    decoded = []
+    for row in rows:
+        values = list(row)
+        for index, convert in plan.decoders:
+            values[index] = convert(values[index])
+        decoded.append(values)
+    return decoded
 
 
 # --------------------------------------------------------------------------------- writes

@@ -125,4 +125,15 @@ def column_kind(column_type: TypeEngine[Any], dialect: Dialect) -> str:
 
 def encoder(kind: str, codec: Codec) -> Convert | None:
     """The conversion a value of `kind` needs on its way to the driver; None for none."""
-    return {"instant": codec.instant_in, "date": codec.date_in, "json": codec.json_in}.get(kind)
+    convert = {"instant": codec.instant_in, "date": codec.date_in, "json": codec.json_in}
+    return _needed(convert.get(kind))
+
+
+def decoder(kind: str, codec: Codec) -> Convert | None:
+    """The conversion a value of `kind` needs on its way from the driver; None for none."""
+    convert = {"instant": codec.instant_out, "date": codec.date_out, "json": codec.json_out}
+    return _needed(convert.get(kind))
+
+
+def _needed(convert: Convert | None) -> Convert | None:
+    return None if convert is _same else convert

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from stride.store.bulk import select_by_keys
 from stride.store.tables import events
 from stride.store.upsert import insert_new_returning
 
@@ -30,15 +31,15 @@ def find_content_hashes(
     connection: Connection, tenant_id: str, event_ids: Iterable[str]
 ) -> dict[str, str]:
     """Map each already-stored event id among `event_ids` to its content hash."""
-    ids = list(event_ids)
-    if not ids:
+    # One probe of the (tenant_id, event_id) unique index per id, with a statement compiled
+    # once (see store.bulk); an IN list would be recompiled for every batch size.
+    wanted = [(event_id,) for event_id in event_ids]
+    if not wanted:
         return {}
-    rows = connection.execute(
-        select(events.c.event_id, events.c.content_hash).where(
-            events.c.tenant_id == tenant_id, events.c.event_id.in_(ids)
-        )
+    rows = select_by_keys(
+        connection, events, ("event_id", "content_hash"), tenant_id, ("event_id",), wanted
     )
-    return {row.event_id: row.content_hash for row in rows}
+    return dict(rows)
 
 
 def append_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from stride.store.tables import learners
 from stride.store.upsert import insert_missing
@@ -45,6 +45,23 @@ def register_learners(
             for key in learner_keys
         ],
     )
+
+
+def save_timezones(
+    connection: Connection, tenant_id: str, timezones: dict[str, str], now: datetime
+) -> None:
+    """Create or update the profiles of several learners with their time zones."""
+    register_learners(connection, tenant_id, timezones.keys(), now)
+    if timezones:
+        connection.execute(
+            update(learners)
+            .where(
+                learners.c.tenant_id == tenant_id,
+                learners.c.learner_key == bindparam("key"),
+            )
+            .values(timezone=bindparam("zone")),
+            [{"key": key, "zone": zone} for key, zone in timezones.items()],
+        )
 
 
 def get_profile(connection: Connection, tenant_id: str, learner_key: str) -> LearnerProfile | None:

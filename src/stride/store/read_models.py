@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, String, and_, column, select, values
+from sqlalchemy import Connection
 
 from stride.progress.activity import ActivityProgress, ActivityStatus
 from stride.progress.daily import DayActivity
 from stride.progress.learner import LearnerStats
 from stride.progress.streaks import Streak
+from stride.store.bulk import insert_rows, select_by_keys
 from stride.store.tables import READ_MODELS, learner_activities, learner_days, learner_stats
-from stride.store.upsert import upsert_rows
 
 
 def stats_from_row(row: Any) -> LearnerStats:
@@ -61,28 +62,34 @@ def day_from_row(row: Any) -> DayActivity:
     )
 
 
+# The loads select columns in the order of the dataclass fields they fill.
+_STREAK_COLUMNS = ("longest_streak", "last_run", "last_active_day")
+_STATS_COLUMNS = (*(f.name for f in fields(LearnerStats) if f.name != "streak"), *_STREAK_COLUMNS)
+_ACTIVITY_COLUMNS = tuple(f.name for f in fields(ActivityProgress))
+_DAY_COLUMNS = tuple(f.name for f in fields(DayActivity))
+_STATUSES = {status.value: status for status in ActivityStatus}
+
+
 def load_stats(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, LearnerStats]:
     if not learner_keys:
         return {}
-    rows = connection.execute(
-        select(learner_stats).where(
-            learner_stats.c.tenant_id == tenant_id,
-            learner_stats.c.learner_key.in_(list(learner_keys)),
-        )
+    rows = select_by_keys(
+        connection,
+        learner_stats,
+        _STATS_COLUMNS,
+        tenant_id,
+        ("learner_key",),
+        [(key,) for key in learner_keys],
     )
-    return {row.learner_key: stats_from_row(row) for row in rows}
+    return {row[0]: LearnerStats(*row[:-3], Streak(*row[-3:])) for row in rows}
 
 
-def _wanted(name: str, key_type: Any, pairs: Collection[tuple[str, Any]]) -> Any:
-    # A VALUES list joined on the primary key: one index probe per wanted row, on both databases
-    # (SQLite cannot use an index for `(a, b) IN (...)`).
-    return (
-        values(column("learner_key", String), column("k", key_type), name=name)
-        .data(list(pairs))
-        .cte(name)
-    )
+def _activity(values: list[Any]) -> ActivityProgress:
+    status = values[3]
+    values[3] = _STATUSES.get(status) or ActivityStatus(status)
+    return ActivityProgress(*values)
 
 
 def load_activities(
@@ -91,21 +98,9 @@ def load_activities(
     """Load the (learner, activity) rows that exist among `pairs`."""
     if not pairs:
         return {}
-    wanted = _wanted("wanted_activities", String, pairs)
-    table = learner_activities
-    rows = connection.execute(
-        select(table)
-        .select_from(wanted)
-        .join(
-            table,
-            and_(
-                table.c.tenant_id == tenant_id,
-                table.c.learner_key == wanted.c.learner_key,
-                table.c.activity_id == wanted.c.k,
-            ),
-        )
-    )
-    loaded = (activity_from_row(row) for row in rows)
+    key = ("learner_key", "activity_id")
+    rows = select_by_keys(connection, learner_activities, _ACTIVITY_COLUMNS, tenant_id, key, pairs)
+    loaded = (_activity(row) for row in rows)
     return {(a.learner_key, a.activity_id): a for a in loaded}
 
 
@@ -115,21 +110,9 @@ def load_days(
     """Load the (learner, local day) rollups that exist among `pairs`."""
     if not pairs:
         return {}
-    wanted = _wanted("wanted_days", Date, pairs)
-    table = learner_days
-    rows = connection.execute(
-        select(table)
-        .select_from(wanted)
-        .join(
-            table,
-            and_(
-                table.c.tenant_id == tenant_id,
-                table.c.learner_key == wanted.c.learner_key,
-                table.c.day == wanted.c.k,
-            ),
-        )
-    )
-    loaded = (day_from_row(row) for row in rows)
+    key = ("learner_key", "day")
+    rows = select_by_keys(connection, learner_days, _DAY_COLUMNS, tenant_id, key, pairs)
+    loaded = (DayActivity(*row[:-1], tuple(row[-1])) for row in rows)
     return {(d.learner_key, d.day): d for d in loaded}
 
 
@@ -137,88 +120,76 @@ def load_active_days(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, list[date]]:
     """Every active local day of each learner."""
-    rows = connection.execute(
-        select(learner_days.c.learner_key, learner_days.c.day).where(
-            learner_days.c.tenant_id == tenant_id,
-            learner_days.c.learner_key.in_(list(learner_keys)),
-        )
+    rows = select_by_keys(
+        connection,
+        learner_days,
+        ("learner_key", "day"),
+        tenant_id,
+        ("learner_key",),
+        [(key,) for key in learner_keys],
     )
     days: dict[str, list[date]] = defaultdict(list)
-    for row in rows:
-        days[row.learner_key].append(row.day)
+    for key, day in rows:
+        days[key].append(day)
     return days
 
 
+# The saves hand bulk tuples in column order, skipping SQLAlchemy's per-row dict processing.
+
+
 def save_stats(connection: Connection, tenant_id: str, stats: Iterable[LearnerStats]) -> None:
-    upsert_rows(
-        connection,
-        learner_stats,
-        [
-            {
-                "tenant_id": tenant_id,
-                "learner_key": s.learner_key,
-                "events": s.events,
-                "first_seen": s.first_seen,
-                "last_active": s.last_active,
-                "active_days": s.active_days,
-                "total_active_ms": s.total_active_ms,
-                "activities_completed": s.activities_completed,
-                "activities_in_progress": s.activities_in_progress,
-                "longest_streak": s.streak.longest,
-                "last_run": s.streak.last_run,
-                "last_active_day": s.streak.last_day,
-            }
-            for s in stats
-        ],
-    )
+    rows = [
+        (
+            tenant_id,
+            s.learner_key,
+            s.events,
+            s.first_seen,
+            s.last_active,
+            s.active_days,
+            s.total_active_ms,
+            s.activities_completed,
+            s.activities_in_progress,
+            s.streak.longest,
+            s.streak.last_run,
+            s.streak.last_day,
+        )
+        for s in stats
+    ]
+    insert_rows(connection, learner_stats, ("tenant_id", *_STATS_COLUMNS), rows, "update")
 
 
 def save_activities(
     connection: Connection, tenant_id: str, activities: Iterable[ActivityProgress]
 ) -> None:
-    upsert_rows(
-        connection,
-        learner_activities,
-        [
-            {
-                "tenant_id": tenant_id,
-                "learner_key": a.learner_key,
-                "activity_id": a.activity_id,
-                "activity_type": a.activity_type,
-                "status": a.status.value,
-                "attempts": a.attempts,
-                "best_score": a.best_score,
-                "last_score": a.last_score,
-                "last_scored_at": a.last_scored_at,
-                "last_scored_event": a.last_scored_event,
-                "time_spent_ms": a.time_spent_ms,
-                "first_seen": a.first_seen,
-                "last_seen": a.last_seen,
-                "last_event": a.last_event,
-                "completed_at": a.completed_at,
-            }
-            for a in activities
-        ],
-    )
+    rows = [
+        (
+            tenant_id,
+            a.learner_key,
+            a.activity_id,
+            a.activity_type,
+            a.status.value,
+            a.attempts,
+            a.best_score,
+            a.last_score,
+            a.last_scored_at,
+            a.last_scored_event,
+            a.time_spent_ms,
+            a.first_seen,
+            a.last_seen,
+            a.last_event,
+            a.completed_at,
+        )
+        for a in activities
+    ]
+    insert_rows(connection, learner_activities, ("tenant_id", *_ACTIVITY_COLUMNS), rows, "update")
 
 
 def save_days(connection: Connection, tenant_id: str, days: Iterable[DayActivity]) -> None:
-    upsert_rows(
-        connection,
-        learner_days,
-        [
-            {
-                "tenant_id": tenant_id,
-                "learner_key": d.learner_key,
-                "day": d.day,
-                "events": d.events,
-                "activity_ms": d.activity_ms,
-                "session_ms": d.session_ms,
-                "sessions": list(d.sessions),
-            }
-            for d in days
-        ],
-    )
+    rows = [
+        (tenant_id, d.learner_key, d.day, d.events, d.activity_ms, d.session_ms, list(d.sessions))
+        for d in days
+    ]
+    insert_rows(connection, learner_days, ("tenant_id", *_DAY_COLUMNS), rows, "update")
 
 
 def delete_read_models(

@@ -17,18 +17,6 @@ def _insert(connection: Connection, table: Table) -> Any:
     return dialect.insert(table)
 
 
-def _as_tuples(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[Any]]:
-    """The rows' columns (in table order) and their values as tuples; all rows share keys."""
-    present = rows[0].keys()
-    names = [column.name for column in table.columns if column.name in present]
-    if len(names) != len(present):
-        unknown = sorted(set(present) - set(names))
-        raise ValueError(f"{table.name} has no column(s) {unknown}")
-    if len(names) == 1:
-        return names, [(row[names[0]],) for row in rows]
-    return names, list(map(itemgetter(*names), rows))
-
-
 def _fast(
     connection: Connection,
     table: Table,
@@ -36,12 +24,27 @@ def _fast(
     conflict: bulk.Conflict,
     returning: str | None = None,
 ) -> list[Any] | None:
-    """Run the insert through `bulk`; None when it cannot (other dialect, column type)."""
-    if not bulk.supports(connection.dialect) or any(
-        column.default is not None for column in table.columns if column.name not in rows[0]
+    """Run the insert through `bulk`; None when it cannot and SQLAlchemy must.
+
+    SQLAlchemy stays in charge of what it alone knows how to do: other dialects, column types
+    the codecs do not convert, Python-side defaults, and the errors for unknown columns.
+    """
+    present = rows[0].keys()
+    names = [column.name for column in table.columns if column.name in present]
+    keys = {column.name for column in table.primary_key.columns}
+    if (
+        not bulk.supports(connection.dialect)
+        or len(names) != len(present)
+        or (conflict == "update" and keys.issuperset(names))
+        or any(
+            column.default is not None or column.onupdate is not None
+            for column in table.columns
+            if column.name not in present or conflict == "update"
+        )
     ):
         return None
-    names, values = _as_tuples(table, rows)
+    getter = itemgetter(*names)
+    values = [(getter(row),) for row in rows] if len(names) == 1 else list(map(getter, rows))
     try:
         return bulk.insert_rows(connection, table, names, values, conflict, returning)
     except bulk.UnsupportedType:
@@ -81,7 +84,5 @@ def insert_new_returning(
     new = _fast(connection, table, rows, "nothing", returned)
     if new is not None:
         return set(new)
-    statement = (
-        _insert(connection, table).on_conflict_do_nothing().returning(table.c[returned])
-    )
+    statement = _insert(connection, table).on_conflict_do_nothing().returning(table.c[returned])
     return set(connection.execute(statement, list(rows)).scalars().all())
