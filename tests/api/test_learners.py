@@ -137,3 +137,12 @@ def test_read_roles(
     assert client.get("/v1/learners/omar/progress", headers=bearer(analyst)).status_code == 200
     put = client.put("/v1/learners/omar", json={"timezone": "UTC"}, headers=bearer(analyst))
     assert put.status_code == 403
+
+
+def test_timeline_at_the_edge_of_the_calendar(client: TestClient, tenant: TenantUnderTest) -> None:
+    headers = bearer(tenant.admin_key)
+    _record(client, tenant, make_event(learner="edge"))
+    late = client.get("/v1/learners/edge/timeline?from=9999-12-30", headers=headers)
+    assert late.status_code == 422
+    early = client.get("/v1/learners/edge/timeline?to=0001-01-02", headers=headers)
+    assert early.status_code == 422

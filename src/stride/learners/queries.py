@@ -101,8 +101,11 @@ def get_timeline(
     Defaults to the 30 days ending today; raises InvalidInput for an inverted or too-long range.
     """
     profile = _profile(connection, tenant_id, learner_key)
-    end = end or (local_day(now, profile.timezone) if start is None else start + timedelta(29))
-    start = start or end - timedelta(days=29)
+    try:
+        end = end or (local_day(now, profile.timezone) if start is None else start + timedelta(29))
+        start = start or end - timedelta(days=29)
+    except OverflowError:
+        raise InvalidInput("The range runs past the calendar; give both `from` and `to`.") from None
     if start > end:
         raise InvalidInput("`from` must not be after `to`.")
     if (end - start).days + 1 > MAX_TIMELINE_DAYS:
