@@ -40,9 +40,7 @@ def _load_slices(
     connection: Connection, tenant_id: str, by_learner: dict[str, list[RecordedEvent]]
 ) -> dict[str, LearnerSlice]:
     timezones = learner_repo.load_timezones(connection, tenant_id, by_learner.keys())
-    slices = {
-        key: LearnerSlice(key, timezones.get(key, "UTC")) for key in by_learner
-    }
+    slices = {key: LearnerSlice(key, timezones.get(key, "UTC")) for key in by_learner}
     activity_keys = {
         (key, e.activity_id)
         for key, events in by_learner.items()

@@ -1,17 +1,27 @@
-"""Batch reads and writes by key with fixed, once-built SQL for SQLite and PostgreSQL.
+"""Batch reads and writes by key, with SQL built once per table for SQLite and PostgreSQL.
 
-SQLAlchemy would compile a statement whose shape depends on the batch (a VALUES list, a
+SQLAlchemy would compile statements whose shape depends on the batch (a VALUES list, a
 multi-row INSERT) and run every value through its type processors; at ingest rates that
-costs more than the database work. Here each statement's text depends only on the table and
-columns, so it is built once, and values are converted column by column (see codecs):
+costs more than the database work. Here a statement's text depends only on the table and
+columns, so it is built once, and values are converted column by column (see codecs).
 
-- Reads join the table to the wanted keys passed as ONE parameter: `json_each(?)` on
-  SQLite, `unnest(%s::type[], ...)` on PostgreSQL. On SQLite a CROSS JOIN keeps json_each as
-  the outer loop, so every wanted key is one probe of the primary key (or unique) index; the
-  planner would otherwise scan the tenant's rows.
-- Writes are `INSERT ... ON CONFLICT`: on SQLite through executemany (a C loop over one
-  prepared statement), or a multi-row VALUES when rows must be returned; on PostgreSQL one
-  INSERT ... SELECT FROM unnest(arrays) whatever the number of rows.
+Reads join the table to the wanted keys, passed as ONE JSON parameter, and make the database
+probe the primary key (or unique) index once per key, whatever its statistics say:
+
+- SQLite: `json_each(?) AS w CROSS JOIN t`; CROSS JOIN fixes json_each as the outer loop
+  (the planner would otherwise scan all of the tenant's rows).
+- PostgreSQL: `json_array_elements(%s::json) AS w CROSS JOIN LATERAL (SELECT ... OFFSET 0)`;
+  OFFSET 0 keeps the subquery from being merged into a join that, on a young table without
+  statistics, the planner turns into a hash join over the whole tenant.
+
+Writes are `INSERT ... ON CONFLICT`:
+
+- SQLite: executemany, a C loop over one prepared statement. executemany cannot return
+  rows; when the inserted ones are asked for, it still serves if it inserted every row (in a
+  savepoint, undone otherwise), else a multi-row INSERT ... VALUES ... RETURNING does.
+- PostgreSQL: one `INSERT ... SELECT ... FROM json_array_elements(%s::json)` per batch
+  (not unnest of arrays: psycopg renders array parameters in Python, value by value, where
+  orjson writes the whole batch in C).
 """
 
 from __future__ import annotations
@@ -26,14 +36,7 @@ import orjson
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 
-from stride.store.codecs import (
-    Convert,
-    UnsupportedType,
-    codec_for,
-    column_kind,
-    decoder,
-    encoder,
-)
+from stride.store.codecs import Convert, Kind, UnsupportedType, codec_for, column_kind
 
 Conflict = Literal["update", "nothing"]
 DIALECTS = frozenset({"sqlite", "postgresql"})
@@ -47,37 +50,58 @@ def supports(dialect: Dialect) -> bool:
 class _Columns:
     names: tuple[str, ...]
     quoted: tuple[str, ...]
-    kinds: tuple[str, ...]
-    encoders: tuple[Convert | None, ...]
+    kinds: tuple[Kind, ...]
+    into: tuple[tuple[int, Convert], ...]  # (position, conversion) on the way in
+    out: tuple[tuple[int, Convert], ...]  # (position, conversion) on the way out
 
 
 def _columns(dialect: Dialect, table: Table, names: Sequence[str]) -> _Columns:
     codec = codec_for(dialect)
-    quote = dialect.identifier_preparer.quote
     kinds = tuple(column_kind(table.c[name].type, dialect) for name in names)
     return _Columns(
         tuple(names),
-        tuple(quote(name) for name in names),
+        tuple(dialect.identifier_preparer.quote(name) for name in names),
         kinds,
-        tuple(encoder(kind, codec) for kind in kinds),
+        tuple((i, codec.into[kind]) for i, kind in enumerate(kinds) if kind in codec.into),
+        tuple((i, codec.out[kind]) for i, kind in enumerate(kinds) if kind in codec.out),
     )
 
 
-def _encode_columns(columns: _Columns, rows: Sequence[tuple[Any, ...]]) -> list[Sequence[Any]]:
-    """Transpose rows to columns, converting the values of the columns that need it."""
-    transposed: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    for index, convert in enumerate(columns.encoders):
-        if convert is not None:
-            transposed[index] = [convert(value) for value in transposed[index]]
-    return transposed
+def _encode(columns: _Columns, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows with the values of the columns that need it converted, column by column."""
+    if not columns.into:
+        return list(rows)
+    transposed: list[Any] = list(zip(*rows, strict=True))
+    for index, convert in columns.into:
+        transposed[index] = list(map(convert, transposed[index]))
+    return list(zip(*transposed, strict=True))
 
 
-def _pg_array_type(dialect: Dialect, table: Table, name: str, kind: str) -> str:
-    # Strings travel as text[]: an explicit cast to varchar(n)[] would silently truncate,
-    # where assigning text to the varchar(n) column raises on overlong values as before.
-    if kind in ("string", "json"):
-        return "text[]"
-    return f"{table.c[name].type.compile(dialect=dialect)}[]"
+def _decode(columns: _Columns, rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+    decoded = []
+    for row in rows:
+        values = list(row)
+        for index, convert in columns.out:
+            values[index] = convert(values[index])
+        decoded.append(values)
+    return decoded
+
+
+def _json_rows(rows: list[tuple[Any, ...]], flat: bool = False) -> str:
+    return orjson.dumps([row[0] for row in rows] if flat else rows).decode()
+
+
+def _pg_value(dialect: Dialect, table: Table, name: str, kind: Kind, index: int | None) -> str:
+    """SQL for the value of column `name` in JSON element `w.value`: the element itself when
+    it is a text (index None), else item `index` of the array, cast to the column's type."""
+    # ->> gives an item as text, -> as JSON (kept whole for a JSON column).
+    operator = "->" if kind == "json" else "->>"
+    text = "w.value" if index is None else f"(w.value {operator} {index})"
+    if kind == "string":
+        # No cast: assigning text to a varchar(n) column raises on overlong values as before,
+        # where an explicit cast would silently truncate them.
+        return text
+    return f"CAST({text} AS {table.c[name].type.compile(dialect=dialect)})"
 
 
 # ---------------------------------------------------------------------------------- reads
@@ -87,7 +111,7 @@ def _pg_array_type(dialect: Dialect, table: Table, name: str, kind: str) -> str:
 class _Select:
     sql: str
     keys: _Columns
-    decoders: tuple[tuple[int, Convert], ...]  # (position, conversion) of selected columns
+    columns: _Columns
 
 
 @lru_cache(maxsize=64)
@@ -95,39 +119,36 @@ def _select_plan(
     dialect: Dialect, table: Table, names: tuple[str, ...], key_names: tuple[str, ...]
 ) -> _Select:
     keys = _columns(dialect, table, key_names)
+    if "json" in keys.kinds:
+        raise UnsupportedType("JSON key column")
     quote = dialect.identifier_preparer.quote
-    selected = ", ".join(f"t.{quote(name)}" for name in names)
     target = dialect.identifier_preparer.format_table(table)
+    single = len(key_names) == 1
     if dialect.name == "sqlite":
-        if len(key_names) == 1:
-            matches = [f"t.{keys.quoted[0]} = w.value"]
-        else:
-            matches = [
-                f"t.{quoted} = json_extract(w.value, '$[{index}]')"
-                for index, quoted in enumerate(keys.quoted)
-            ]
+        matches = [
+            f"t.{quoted} = " + ("w.value" if single else f"json_extract(w.value, '$[{i}]')")
+            for i, quoted in enumerate(keys.quoted)
+        ]
         sql = (
-            f"SELECT {selected} FROM json_each(?) AS w CROSS JOIN {target} AS t "
+            f"SELECT {', '.join(f't.{quote(name)}' for name in names)} "
+            f"FROM json_each(?) AS w CROSS JOIN {target} AS t "
             f"WHERE t.tenant_id = ? AND {' AND '.join(matches)}"
         )
     else:
-        arrays = ", ".join(
-            f"%s::{_pg_array_type(dialect, table, name, kind)}"
-            for name, kind in zip(key_names, keys.kinds, strict=True)
-        )
-        aliases = ", ".join(f"k{index}" for index in range(len(key_names)))
-        matches = [f"t.{quoted} = w.k{index}" for index, quoted in enumerate(keys.quoted)]
+        elements = "json_array_elements_text" if single else "json_array_elements"
+        matches = [
+            f"x.{quoted} = " + _pg_value(dialect, table, name, kind, None if single else i)
+            for i, (name, quoted, kind) in enumerate(
+                zip(key_names, keys.quoted, keys.kinds, strict=True)
+            )
+        ]
         sql = (
-            f"SELECT {selected} FROM unnest({arrays}) AS w({aliases}) JOIN {target} AS t "
-            f"ON t.tenant_id = %s AND {' AND '.join(matches)}"
+            f"SELECT {', '.join(f't.{quote(name)}' for name in names)} "
+            f"FROM {elements}(%s::json) AS w(value) CROSS JOIN LATERAL ("
+            f"SELECT {', '.join(f'x.{quote(name)}' for name in names)} FROM {target} AS x "
+            f"WHERE x.tenant_id = %s AND {' AND '.join(matches)} OFFSET 0) AS t"
         )
-    codec = codec_for(dialect)
-    decoders = tuple(
-        (index, convert)
-        for index, name in enumerate(names)
-        if (convert := decoder(column_kind(table.c[name].type, dialect), codec)) is not None
-    )
-    return _Select(sql, keys, decoders)
+    return _Select(sql, keys, _columns(dialect, table, names))
 
 
 def select_by_keys(
@@ -144,26 +165,12 @@ def select_by_keys(
     that each key is one index probe. Raises UnsupportedType for a column codecs do not handle.
     """
     plan = _select_plan(connection.dialect, table, tuple(names), tuple(key_names))
-    wanted = list(keys)
+    wanted = _encode(plan.keys, list(keys))
     if not wanted:
         return []
-    columns = _encode_columns(plan.keys, wanted)
-    parameters: tuple[Any, ...]
-    if connection.dialect.name == "sqlite":
-        document = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
-        parameters = (orjson.dumps(list(document)).decode(), tenant_id)
-    else:
-        parameters = (*(list(column) for column in columns), tenant_id)
-    rows = connection.exec_driver_sql(plan.sql, parameters).fetchall()
-    if not plan.decoders:
-        return [list(row) for row in rows]
-    decoded = []
-    for row in rows:
-        values = list(row)
-        for index, convert in plan.decoders:
-            values[index] = convert(values[index])
-        decoded.append(values)
-    return decoded
+    document = _json_rows(wanted, flat=len(key_names) == 1)
+    rows = connection.exec_driver_sql(plan.sql, (document, tenant_id)).fetchall()
+    return _decode(plan.columns, rows)
 
 
 # --------------------------------------------------------------------------------- writes
@@ -172,9 +179,10 @@ def select_by_keys(
 @dataclass(frozen=True)
 class _Insert:
     columns: _Columns
-    head: str  # INSERT INTO t (...) for SQLite; the whole statement for PostgreSQL
-    row: str  # one VALUES row, SQLite only
-    tail: str  # ON CONFLICT ... [RETURNING ...]
+    sql: str  # on SQLite with one VALUES row
+    head: str  # "INSERT INTO t (...)"
+    row: str  # SQLite: "(?, ...)"
+    tail: str  # " ON CONFLICT ... [RETURNING ...]"
 
 
 @lru_cache(maxsize=64)
@@ -187,7 +195,6 @@ def _insert_plan(
 ) -> _Insert:
     columns = _columns(dialect, table, names)
     quote = dialect.identifier_preparer.quote
-    target = dialect.identifier_preparer.format_table(table)
     if conflict == "nothing":
         tail = " ON CONFLICT DO NOTHING"
     else:
@@ -200,37 +207,34 @@ def _insert_plan(
         tail = f" ON CONFLICT ({', '.join(quote(key) for key in keys)}) DO UPDATE SET {updates}"
     if returning is not None:
         tail += f" RETURNING {quote(returning)}"
-    into = f"INSERT INTO {target} ({', '.join(columns.quoted)})"
+    head = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+    head += f"({', '.join(columns.quoted)})"
     if dialect.name == "sqlite":
-        return _Insert(columns, into, f"({', '.join('?' for _ in names)})", tail)
-    arrays = ", ".join(
-        f"%s::{_pg_array_type(dialect, table, name, kind)}"
-        for name, kind in zip(names, columns.kinds, strict=True)
-    )
-    aliases = [f"c{index}" for index in range(len(names))]
+        row = f"({', '.join('?' for _ in names)})"
+        return _Insert(columns, f"{head} VALUES {row}{tail}", head, row, tail)
     selected = ", ".join(
-        f"w.{alias}::jsonb" if kind == "json" else f"w.{alias}"
-        for alias, kind in zip(aliases, columns.kinds, strict=True)
+        _pg_value(dialect, table, name, kind, i)
+        for i, (name, kind) in enumerate(zip(names, columns.kinds, strict=True))
     )
-    head = f"{into} SELECT {selected} FROM unnest({arrays}) AS w({', '.join(aliases)})"
-    return _Insert(columns, head, "", tail)
+    sql = f"{head} SELECT {selected} FROM json_array_elements(%s::json) AS w(value){tail}"
+    return _Insert(columns, sql, head, "", tail)
 
 
 @lru_cache(maxsize=128)
-def _values_sql(plan: _Insert, count: int) -> str:
+def _multi_row_sql(plan: _Insert, count: int) -> str:
     return f"{plan.head} VALUES {', '.join([plan.row] * count)}{plan.tail}"
 
 
 def _sqlite_rows_per_statement(connection: Connection, width: int) -> int:
-    # SQLite caps the bound parameters of one statement (32766 by default since 3.32).
+    # SQLite caps the parameters of one statement (32766 by default since 3.32).
     driver = connection.connection.driver_connection
     limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if driver else 999
     return max(1, min(500, limit // width))
 
 
-def _unique_last(table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> Any:
-    # One INSERT may not update a row twice on PostgreSQL; executing rows one after the
-    # other would leave the last of them, so keep that one.
+def _last_per_key(table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> Any:
+    # One INSERT may not update a row twice on PostgreSQL; executing the rows one after the
+    # other would leave the last of them, so that is the one to keep.
     positions = [names.index(column.name) for column in table.primary_key.columns]
     return list({tuple(row[p] for p in positions): row for row in rows}.values())
 
@@ -244,9 +248,9 @@ def insert_rows(
     returning: str | None = None,
 ) -> list[Any]:
     """INSERT rows (tuples of `names`' values); on a conflict update all non-key columns or
-    skip the row. Returns the `returning` column of the rows inserted or updated, else [].
+    skip the row. Returns the `returning` column of the rows written, else [].
 
-    Raises UnsupportedType for a column the codecs do not handle.
+    Raises UnsupportedType, before writing anything, for a column codecs do not handle.
     """
     if not rows:
         return []
@@ -254,23 +258,46 @@ def insert_rows(
     plan = _insert_plan(connection.dialect, table, key, conflict, returning)
     if connection.dialect.name == "postgresql":
         if conflict == "update":
-            rows = _unique_last(table, key, rows)
-        columns = _encode_columns(plan.columns, rows)
-        result = connection.exec_driver_sql(
-            plan.head + plan.tail, tuple(list(column) for column in columns)
-        )
+            rows = _last_per_key(table, key, rows)
+        result = connection.exec_driver_sql(plan.sql, (_json_rows(_encode(plan.columns, rows)),))
         return list(result.scalars()) if returning is not None else []
-    encoded = list(zip(*_encode_columns(plan.columns, rows), strict=True))
+    encoded = _encode(plan.columns, rows)
     if returning is None:
-        connection.exec_driver_sql(_values_sql(plan, 1), encoded)
+        connection.exec_driver_sql(plan.sql, encoded)
         return []
+    if conflict == "nothing":
+        inserted = _sqlite_insert_all(connection, table, key, encoded, returning)
+        if inserted is not None:
+            return inserted
     step = _sqlite_rows_per_statement(connection, len(key))
     returned: list[Any] = []
     for start in range(0, len(encoded), step):
         chunk = encoded[start : start + step]
         flat = tuple(value for row in chunk for value in row)
-        returned.extend(connection.exec_driver_sql(_values_sql(plan, len(chunk)), flat).scalars())
+        sql = _multi_row_sql(plan, len(chunk))
+        returned.extend(connection.exec_driver_sql(sql, flat).scalars())
     return returned
 
 
-__all__ = ["UnsupportedType", "insert_rows", "select_by_keys", "supports"]
+def _sqlite_insert_all(
+    connection: Connection,
+    table: Table,
+    names: tuple[str, ...],
+    encoded: list[tuple[Any, ...]],
+    returning: str,
+) -> list[Any] | None:
+    """Insert with executemany, returning `returning` of all rows if none was skipped; else
+    undo and give None, for the caller to insert them with RETURNING.
+
+    Rows are nearly always all new (callers look for stored ones first, and SQLite writers do
+    not race), and executemany costs half of a multi-row INSERT ... RETURNING.
+    """
+    position = names.index(returning) if returning in names else None
+    plan = _insert_plan(connection.dialect, table, names, "nothing", None)
+    if position is None or plan.columns.kinds[position] not in ("string", "integer"):
+        return None  # the value returned would not be the value sent
+    with connection.begin_nested() as savepoint:
+        if connection.exec_driver_sql(plan.sql, encoded).rowcount == len(encoded):
+            return [row[position] for row in encoded]
+        savepoint.rollback()
+    return None

@@ -1,11 +1,12 @@
-"""Column values to and from what each driver stores, for SQL that bypasses SQLAlchemy types."""
+"""Column values to and from what each driver carries, for SQL that bypasses SQLAlchemy types."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from sqlalchemy import JSON, Date, Enum, Float, Integer, String
@@ -15,38 +16,35 @@ from sqlalchemy.types import TypeEngine
 from stride.store.tables import Instant
 
 Convert = Callable[[Any], Any]
+Kind = Literal["instant", "date", "json", "string", "integer", "float"]
 
 
-def _same(value: Any) -> Any:
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("Stride stores only aware datetimes")  # as the Instant type does
     return value
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("Stride stores only aware datetimes")
-    return value
+# SQLite: values are bound one by one (executemany), so they take the stored form here.
 
 
 def _instant_to_sqlite(value: datetime | None) -> str | None:
     # Exactly the naive-UTC text SQLAlchemy's SQLite DateTime writes, so old and new rows
-    # compare and sort alike.
+    # compare and sort alike: "YYYY-MM-DD HH:MM:SS.ffffff", the isoformat of a UTC instant
+    # without its "+00:00" (cheaper to cut off than to replace the tzinfo first).
     if value is None:
         return None
-    return _aware(value).astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    _aware(value)
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
 
 
 def _instant_from_sqlite(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def _instant_to_postgresql(value: datetime | None) -> datetime | None:
-    # timestamptz stores the instant whatever the offset it is sent with.
-    return None if value is None else _aware(value)
-
-
-def _instant_from_postgresql(value: datetime | None) -> datetime | None:
-    # psycopg answers in the session time zone; Stride hands out UTC.
-    return None if value is None else value.astimezone(UTC)
+    if value is None:
+        return None
+    try:  # parsing an offset is several times cheaper than replace(tzinfo=UTC)
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # text written with an offset by some other tool
+        return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def _date_to_sqlite(value: date | None) -> str | None:
@@ -57,7 +55,7 @@ def _date_from_sqlite(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-def _json_dumps(value: Any) -> str:
+def _json_to_sqlite(value: Any) -> str:
     # Python None is JSON null, as with SQLAlchemy's JSON type (none_as_null=False).
     return orjson.dumps(value).decode()
 
@@ -66,32 +64,38 @@ def _json_from_sqlite(value: str | None) -> Any:
     return None if value is None else orjson.loads(value)
 
 
+# PostgreSQL: a batch travels as ONE JSON document (see bulk); orjson writes datetimes as
+# RFC 3339 with their offset and dates as ISO text, which the SQL casts back exactly.
+
+
+def _float_to_json(value: float | None) -> float | str | None:
+    # JSON has no NaN or infinities (orjson would write null); float8 reads them from text.
+    return value if value is None or math.isfinite(value) else str(value)
+
+
+def _instant_from_postgresql(value: datetime | None) -> datetime | None:
+    # psycopg answers in the session time zone; Stride hands out UTC.
+    return None if value is None else value.astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Codec:
-    """How one dialect's driver takes (`*_in`) and gives back (`*_out`) Stride's value types.
+    """What one dialect needs done to values of each kind on the way in and out (None: nothing).
 
-    PostgreSQL JSON arrives parsed (the engine registers a loader) but leaves as text that the
-    SQL casts to jsonb.
+    PostgreSQL JSON columns come back parsed: the engine registers orjson as psycopg's loader.
     """
 
-    instant_in: Convert
-    instant_out: Convert
-    date_in: Convert
-    date_out: Convert
-    json_in: Convert
-    json_out: Convert
+    into: dict[Kind, Convert]
+    out: dict[Kind, Convert]
 
 
 SQLITE = Codec(
-    _instant_to_sqlite,
-    _instant_from_sqlite,
-    _date_to_sqlite,
-    _date_from_sqlite,
-    _json_dumps,
-    _json_from_sqlite,
+    into={"instant": _instant_to_sqlite, "date": _date_to_sqlite, "json": _json_to_sqlite},
+    out={"instant": _instant_from_sqlite, "date": _date_from_sqlite, "json": _json_from_sqlite},
 )
 POSTGRESQL = Codec(
-    _instant_to_postgresql, _instant_from_postgresql, _same, _same, _json_dumps, _same
+    into={"instant": _aware, "float": _float_to_json},
+    out={"instant": _instant_from_postgresql},
 )
 CODECS = {"sqlite": SQLITE, "postgresql": POSTGRESQL}
 
@@ -104,36 +108,20 @@ class UnsupportedType(Exception):
     """A column type the fast paths do not convert; callers fall back to SQLAlchemy."""
 
 
-def column_kind(column_type: TypeEngine[Any], dialect: Dialect) -> str:
-    """'instant', 'json', 'date', 'string' or 'number'; raises UnsupportedType otherwise."""
+def column_kind(column_type: TypeEngine[Any], dialect: Dialect) -> Kind:
+    """The kind of value a column holds; raises UnsupportedType for any other type."""
     column_type = column_type.dialect_impl(dialect)
     if isinstance(column_type, Instant):
         return "instant"
     if isinstance(column_type, JSON):
         return "json"
-    # Date but not DateTime (which is not a Date subclass); Enum checks values, so it is not plain.
+    # Date but not DateTime (not a Date subclass); Enum checks its values, so it is not plain.
     if isinstance(column_type, Date):
         return "date"
     if isinstance(column_type, String) and not isinstance(column_type, Enum):
         return "string"
-    if isinstance(column_type, Integer) or (
-        isinstance(column_type, Float) and not column_type.asdecimal
-    ):
-        return "number"
+    if isinstance(column_type, Integer):
+        return "integer"
+    if isinstance(column_type, Float) and not column_type.asdecimal:
+        return "float"
     raise UnsupportedType(repr(column_type))
-
-
-def encoder(kind: str, codec: Codec) -> Convert | None:
-    """The conversion a value of `kind` needs on its way to the driver; None for none."""
-    convert = {"instant": codec.instant_in, "date": codec.date_in, "json": codec.json_in}
-    return _needed(convert.get(kind))
-
-
-def decoder(kind: str, codec: Codec) -> Convert | None:
-    """The conversion a value of `kind` needs on its way from the driver; None for none."""
-    convert = {"instant": codec.instant_out, "date": codec.date_out, "json": codec.json_out}
-    return _needed(convert.get(kind))
-
-
-def _needed(convert: Convert | None) -> Convert | None:
-    return None if convert is _same else convert

@@ -31,8 +31,8 @@ def find_content_hashes(
     connection: Connection, tenant_id: str, event_ids: Iterable[str]
 ) -> dict[str, str]:
     """Map each already-stored event id among `event_ids` to its content hash."""
-    # One probe of the (tenant_id, event_id) unique index per id, with a statement compiled
-    # once (see store.bulk); an IN list would be recompiled for every batch size.
+    # One probe of the (tenant_id, event_id) unique index per id, by a statement whose text
+    # does not depend on the number of ids (see store.bulk).
     wanted = [(event_id,) for event_id in event_ids]
     if not wanted:
         return {}

@@ -62,11 +62,22 @@ def day_from_row(row: Any) -> DayActivity:
     )
 
 
-# The loads select columns in the order of the dataclass fields they fill.
-_STREAK_COLUMNS = ("longest_streak", "last_run", "last_active_day")
-_STATS_COLUMNS = (*(f.name for f in fields(LearnerStats) if f.name != "streak"), *_STREAK_COLUMNS)
+# The loads select columns in the order the rows are unpacked (or the dataclass fields are).
+_STATS_COLUMNS = (
+    "learner_key",
+    "events",
+    "first_seen",
+    "last_active",
+    "active_days",
+    "total_active_ms",
+    "activities_completed",
+    "activities_in_progress",
+    "longest_streak",
+    "last_run",
+    "last_active_day",
+)
 _ACTIVITY_COLUMNS = tuple(f.name for f in fields(ActivityProgress))
-_DAY_COLUMNS = tuple(f.name for f in fields(DayActivity))
+_DAY_COLUMNS = ("learner_key", "day", "events", "activity_ms", "session_ms", "sessions")
 _STATUSES = {status.value: status for status in ActivityStatus}
 
 
@@ -83,7 +94,14 @@ def load_stats(
         ("learner_key",),
         [(key,) for key in learner_keys],
     )
-    return {row[0]: LearnerStats(*row[:-3], Streak(*row[-3:])) for row in rows}
+    return {row[0]: _stats(row) for row in rows}
+
+
+def _stats(row: list[Any]) -> LearnerStats:
+    key, events, first, last, days, active_ms, completed, in_progress, *streak = row
+    return LearnerStats(
+        key, events, first, last, days, active_ms, completed, in_progress, Streak(*streak)
+    )
 
 
 def _activity(values: list[Any]) -> ActivityProgress:
@@ -112,8 +130,13 @@ def load_days(
         return {}
     key = ("learner_key", "day")
     rows = select_by_keys(connection, learner_days, _DAY_COLUMNS, tenant_id, key, pairs)
-    loaded = (DayActivity(*row[:-1], tuple(row[-1])) for row in rows)
+    loaded = (_day(row) for row in rows)
     return {(d.learner_key, d.day): d for d in loaded}
+
+
+def _day(row: list[Any]) -> DayActivity:
+    key, day, events, activity_ms, session_ms, sessions = row
+    return DayActivity(key, day, events, activity_ms, session_ms, tuple(sessions))
 
 
 def load_active_days(

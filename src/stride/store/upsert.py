@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from stride.store import bulk
+from stride.store.codecs import UnsupportedType
 
 
 def _insert(connection: Connection, table: Table) -> Any:
@@ -27,27 +28,28 @@ def _fast(
     """Run the insert through `bulk`; None when it cannot and SQLAlchemy must.
 
     SQLAlchemy stays in charge of what it alone knows how to do: other dialects, column types
-    the codecs do not convert, Python-side defaults, and the errors for unknown columns.
+    the codecs do not convert, Python-side defaults, keys that name no column.
     """
     present = rows[0].keys()
     names = [column.name for column in table.columns if column.name in present]
     keys = {column.name for column in table.primary_key.columns}
+    python_side = any(
+        (column.default is not None and column.name not in present)
+        or (column.onupdate is not None and conflict == "update")
+        for column in table.columns
+    )
     if (
-        not bulk.supports(connection.dialect)
-        or len(names) != len(present)
-        or (conflict == "update" and keys.issuperset(names))
-        or any(
-            column.default is not None or column.onupdate is not None
-            for column in table.columns
-            if column.name not in present or conflict == "update"
-        )
+        python_side
+        or not bulk.supports(connection.dialect)
+        or len(names) != len(present)  # keys that are no column: as SQLAlchemy treats them
+        or (conflict == "update" and keys.issuperset(names))  # nothing to update
     ):
         return None
     getter = itemgetter(*names)
     values = [(getter(row),) for row in rows] if len(names) == 1 else list(map(getter, rows))
     try:
         return bulk.insert_rows(connection, table, names, values, conflict, returning)
-    except bulk.UnsupportedType:
+    except UnsupportedType:
         return None
 
 
