@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 from pydantic import (
     AwareDatetime,
@@ -16,12 +14,10 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
-    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
-from stride.events.types import ACTIVITY_TYPES, is_known_event_type
+from stride.events.types import ACTIVITY_TYPES, EVENT_TYPE_PATTERN
 
 MAX_ID_LENGTH = 256
 MAX_TEXT_LENGTH = 4096
@@ -33,12 +29,13 @@ MAX_PROPERTY_KEY_LENGTH = 128
 MAX_DURATION_S = 7 * 24 * 3600
 
 # RFC 3339 date-time: the offset (Z or ±hh:mm) is mandatory.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 )
 
 Identifier = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH)]
-Number = Annotated[float, Field(strict=False, allow_inf_nan=False)]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 ActivityType = Literal[
     "program", "course", "module", "lesson", "block", "exercise", "assessment", "meeting"
@@ -56,45 +53,30 @@ class Activity(_Strict):
 
 
 class Result(_Strict):
+    # Strict numbers: an int is a number, but "0.5" and true are not.
     score: Annotated[Number, Field(ge=0.0, le=1.0)] | None = None
     success: StrictBool | None = None
     completion: StrictBool | None = None
     duration_s: Annotated[Number, Field(ge=0.0, le=MAX_DURATION_S)] | None = None
     response: Annotated[StrictStr, Field(max_length=MAX_TEXT_LENGTH)] | None = None
 
-    @field_validator("score", "duration_s", mode="before")
-    @classmethod
-    def _numbers_only(cls, value: Any) -> Any:
-        # JSON numbers only: "0.5" or true must not slip through as a score.
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ValueError("must be a number")
-        return value
 
-
-ContextScalar = StrictStr | StrictInt | float | StrictBool | None
+ContextText = Annotated[StrictStr, Field(max_length=MAX_TEXT_LENGTH)]
+ContextScalar = ContextText | StrictInt | Number | StrictBool | None
 
 
 class Context(BaseModel):
+    """Where the event happened; up to MAX_CONTEXT_EXTRA_KEYS more scalar keys are allowed."""
+
     model_config = ConfigDict(extra="allow", frozen=True)
+    # Typing the extras makes pydantic-core check their values (the key count is checked after).
+    __pydantic_extra__: dict[str, ContextScalar]
 
     program: Identifier | None = None
     course: Identifier | None = None
     module: Identifier | None = None
     platform: Identifier | None = None
     attempt: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = None
-
-    @model_validator(mode="after")
-    def _bounded_extras(self) -> Context:
-        extras = self.model_extra or {}
-        if len(extras) > MAX_CONTEXT_EXTRA_KEYS:
-            raise ValueError(f"context: at most {MAX_CONTEXT_EXTRA_KEYS} extra keys are allowed")
-        for key, value in extras.items():
-            if len(key) > MAX_PROPERTY_KEY_LENGTH:
-                raise ValueError(
-                    f"context: has a key longer than {MAX_PROPERTY_KEY_LENGTH} characters"
-                )
-            _check_scalar(value, f"context.{key}")
-        return self
 
 
 def _check_scalar(value: Any, path: str) -> None:
@@ -140,9 +122,9 @@ def check_properties(value: Any, path: str = "properties", depth: int = 1) -> in
 class Event(_Strict):
     """One learning event as a platform sends it."""
 
-    id: UUID
-    type: StrictStr
-    learner: Identifier
+    id: Annotated[StrictStr, Field(pattern=UUID_PATTERN)]
+    type: Annotated[StrictStr, Field(pattern=EVENT_TYPE_PATTERN)]
+    learner: Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"\S")]
     timestamp: AwareDatetime
     session: Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH)] | None = None
     activity: Activity | None = None
@@ -151,48 +133,15 @@ class Event(_Strict):
     context: Context | None = None
     properties: dict[str, Any] | None = None
 
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_is_text(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            raise ValueError("must be a UUID string")
-        return value
-
-    @field_validator("type")
-    @classmethod
-    def _type_is_known(cls, value: str) -> str:
-        if not is_known_event_type(value):
-            raise ValueError("unknown event type; use a documented type or custom.<name>")
-        return value
-
-    @field_validator("learner")
-    @classmethod
-    def _learner_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value
-
     @field_validator("timestamp", mode="before")
     @classmethod
     def _timestamp_is_rfc3339(cls, value: Any) -> Any:
+        # pydantic would also take Unix numbers and other ISO 8601 forms; the contract is RFC 3339.
         if not isinstance(value, str) or not _RFC3339.match(value):
             raise ValueError(
                 "must be an RFC 3339 date-time with an offset, e.g. 2024-05-01T09:30:00Z"
             )
         return value
-
-    @field_validator("timestamp")
-    @classmethod
-    def _timestamp_not_in_future(cls, value: datetime, info: ValidationInfo) -> datetime:
-        context = info.context or {}
-        now: datetime = context.get("now") or datetime.now(UTC)
-        skew: timedelta = context.get("max_future_skew", timedelta(hours=24))
-        if value > now + skew:
-            hours = skew.total_seconds() / 3600
-            raise ValueError(f"lies more than {hours:g} h in the future")
-        if value.year < 1970:
-            raise ValueError("lies before 1970")
-        return value.astimezone(UTC)
 
     @field_validator("properties")
     @classmethod

@@ -43,5 +43,13 @@ ACTIVITY_TYPES: tuple[str, ...] = (
 )
 
 
+# One regular expression for the whole rule, so the schema checks it in pydantic-core.
+EVENT_TYPE_PATTERN = (
+    "^(?:"
+    + "|".join(re.escape(name) for name in sorted(KNOWN_EVENT_TYPES))
+    + r"|custom(?:\.[a-z0-9][a-z0-9_-]{0,62}){1,4})$"
+)
+
+
 def is_known_event_type(value: str) -> bool:
     return value in KNOWN_EVENT_TYPES or CUSTOM_EVENT_TYPE.match(value) is not None

@@ -84,8 +84,9 @@ def ingest_events(
     """
     outcomes: dict[int, EventOutcome] = {}
     candidates: dict[str, _Candidate] = {}
+    learner_keys: dict[str, str] = {}  # a batch holds few learners: hash each id once
     for index, raw in enumerate(raw_events):
-        candidate_or_errors = _prepare(index, raw, scope, limits, received_at)
+        candidate_or_errors = _prepare(index, raw, scope, limits, received_at, learner_keys)
         if isinstance(candidate_or_errors, list):
             outcomes[index] = EventOutcome(
                 index, _raw_id(raw), EventStatus.REJECTED, tuple(candidate_or_errors)
@@ -138,26 +139,30 @@ def _prepare(
     scope: TenantScope,
     limits: ValidationLimits,
     received_at: datetime,
+    learner_keys: dict[str, str],
 ) -> _Candidate | list[FieldError]:
     event = validate_event(raw, limits)
     if isinstance(event, list):
         return event
-    key = learner_key(scope.learner_secret, event.learner)
-    payload = stored_payload(event)
+    key = learner_keys.get(event.learner)
+    if key is None:
+        key = learner_keys[event.learner] = learner_key(scope.learner_secret, event.learner)
+    payload = stored_payload(raw, event)
     fingerprint = content_hash(key, payload)
-    event_id = str(event.id)
+    event_id = payload["id"]
+    activity, result = event.activity, event.result
     recorded = RecordedEvent(
         event_id=event_id,
         learner_key=key,
         type=event.type,
         timestamp=event.timestamp,
         session=event.session,
-        activity_id=event.activity.id if event.activity else None,
-        activity_type=event.activity.type if event.activity else None,
-        score=event.result.score if event.result else None,
-        success=event.result.success if event.result else None,
-        completion=event.result.completion if event.result else None,
-        duration_s=event.result.duration_s if event.result else None,
+        activity_id=activity.id if activity else None,
+        activity_type=activity.type if activity else None,
+        score=result.score if result else None,
+        success=result.success if result else None,
+        completion=result.completion if result else None,
+        duration_s=result.duration_s if result else None,
     )
     row = {
         "tenant_id": scope.tenant_id,

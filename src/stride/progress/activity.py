@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -93,8 +93,10 @@ def apply_to_activity(state: ActivityProgress | None, event: RecordedEvent) -> A
             last, last_at, last_id = event.score, event.timestamp, event.event_id
 
     is_latest = event.order_key > (current.last_seen, current.last_event)
-    return replace(
-        current,
+    # Built directly rather than with dataclasses.replace: this runs once per event.
+    return ActivityProgress(
+        learner_key=current.learner_key,
+        activity_id=current.activity_id,
         activity_type=event.activity_type if is_latest else current.activity_type,
         status=status,
         attempts=current.attempts + (1 if event.type in ATTEMPT_EVENT_TYPES else 0),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -47,8 +47,9 @@ def apply_to_day(state: DayActivity | None, event: RecordedEvent, day: date) -> 
     sessions = current.sessions
     if event.session is not None and event.session not in sessions:
         sessions = tuple(sorted((*sessions, event.session)))
-    return replace(
-        current,
+    return DayActivity(
+        learner_key=current.learner_key,
+        day=current.day,
         events=current.events + 1,
         activity_ms=current.activity_ms + (0 if is_session_event else ms),
         session_ms=current.session_ms + (ms if is_session_event else 0),
