@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,17 +16,18 @@ from stride.tenancy.roles import PERMISSIONS
 from stride.tenancy.service import Principal, authenticate
 
 
-def get_engine(request: Request) -> Engine:
+# Dependencies without I/O are async so FastAPI does not hop to a worker thread for them.
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
@@ -45,11 +46,11 @@ def get_principal(request: Request, engine: EngineDep) -> Principal:
         return authenticate(connection, api_key.strip())
 
 
-def require(permission: str) -> Callable[[Principal], Principal]:
+def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through only roles holding `permission` (403 otherwise)."""
     allowed = PERMISSIONS[permission]
 
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role not in allowed:
             raise PermissionDenied(
                 f"A key with role {principal.role.value!r} may not do this; "

@@ -8,7 +8,6 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from stride.api.app import create_app
 from stride.bootstrap import open_engine
 from stride.cli import db, keys, tenants
 from stride.cli.output import JsonOption, clear_errors, console, emit
@@ -41,15 +40,20 @@ def _progress() -> Progress:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
     port: int = typer.Option(8000, help="Port to listen on"),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Server processes; more use more cores (also on SQLite)"
+    ),
 ) -> None:
     """Migrate the database, then serve the API."""
     settings = get_settings()
-    engine = open_engine(settings, migrate=True)
+    open_engine(settings, migrate=True).dispose()
     console.print(f"Stride listening on [bold]http://{host}:{port}[/] (API docs at /docs)")
     uvicorn.run(
-        create_app(settings, engine),
+        "stride.api.app:create_app",
+        factory=True,
         host=host,
         port=port,
+        workers=workers,
         log_level=settings.LOG_LEVEL.lower(),
         access_log=False,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -147,7 +147,8 @@ def _prepare(
     key = learner_keys.get(event.learner)
     if key is None:
         key = learner_keys[event.learner] = learner_key(scope.learner_secret, event.learner)
-    payload = stored_payload(raw, event)
+    instant = event.timestamp.astimezone(UTC)  # once here; every later use wants UTC
+    payload = stored_payload(raw, event.id, instant)
     fingerprint = content_hash(key, payload)
     event_id = payload["id"]
     activity, result = event.activity, event.result
@@ -155,7 +156,7 @@ def _prepare(
         event_id=event_id,
         learner_key=key,
         type=event.type,
-        timestamp=event.timestamp,
+        timestamp=instant,
         session=event.session,
         activity_id=activity.id if activity else None,
         activity_type=activity.type if activity else None,
@@ -169,7 +170,7 @@ def _prepare(
         "event_id": event_id,
         "learner_key": key,
         "type": event.type,
-        "event_time": event.timestamp,
+        "event_time": instant,
         "received_at": received_at,
         "content_hash": fingerprint,
         "payload": payload,

@@ -34,8 +34,9 @@ def _instant_to_sqlite(value: datetime | None) -> str | None:
     # without its "+00:00" (cheaper to cut off than to replace the tzinfo first).
     if value is None:
         return None
-    _aware(value)
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
+    if value.tzinfo is not UTC:  # Stride's own instants are UTC already: skip the conversion
+        value = _aware(value).astimezone(UTC)  # type: ignore[union-attr]
+    return value.isoformat(" ", "microseconds")[:-6]
 
 
 def _instant_from_sqlite(value: str | None) -> datetime | None:

@@ -57,6 +57,7 @@ class Instant(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
 tenants = Table(
     "tenants",
     metadata,

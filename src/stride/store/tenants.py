@@ -63,6 +63,25 @@ def list_api_keys(connection: Connection, tenant_id: str) -> list[ApiKeyRow]:
     return [ApiKeyRow(**row._mapping) for row in rows]
 
 
+def get_key_with_tenant(connection: Connection, key_id: str) -> tuple[ApiKeyRow, TenantRow] | None:
+    """A key and its tenant in one round trip (every authenticated request asks for both)."""
+    row = connection.execute(
+        select(
+            *api_keys.c,
+            tenants.c.name.label("tenant_name"),
+            tenants.c.learner_secret,
+            tenants.c.created_at.label("tenant_created_at"),
+        )
+        .join(tenants, tenants.c.id == api_keys.c.tenant_id)
+        .where(api_keys.c.id == key_id)
+    ).first()
+    if row is None:
+        return None
+    key = ApiKeyRow(**{column.name: row._mapping[column.name] for column in api_keys.c})
+    tenant = TenantRow(row.tenant_id, row.tenant_name, row.learner_secret, row.tenant_created_at)
+    return key, tenant
+
+
 def mark_api_key_revoked(connection: Connection, key_id: str, at: datetime) -> None:
     connection.execute(
         update(api_keys)

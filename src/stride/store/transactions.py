@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,46 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, event
 
 _IMMEDIATE = "stride_sqlite_immediate"
-_sqlite_writer = threading.Lock()
+
+
+class _SqliteWriterLock:
+    """One writer at a time on a SQLite file, across the threads and processes serving it.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, so writers queued on it wait
+    far longer than the write takes; a kernel file lock wakes the next writer at once.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path: str | None = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self._path = f"{database}.writer-lock"
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._threads:
+            if self._path is None:
+                yield
+                return
+            # Opened per transaction (a batch): cheap, and nothing stays open after the engine.
+            with open(self._path, "ab") as lock_file:
+                fcntl.flock(lock_file, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+_writer_locks: dict[str | None, _SqliteWriterLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> _SqliteWriterLock:
+    database = engine.url.database
+    with _writer_locks_guard:
+        if database not in _writer_locks:
+            _writer_locks[database] = _SqliteWriterLock(database)
+        return _writer_locks[database]
 
 
 def install_sqlite_begin(engine: Engine) -> None:
@@ -37,8 +77,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         with engine.begin() as connection:
             yield connection
         return
-    # Threads of one process queue on a lock instead of polling SQLite's busy handler.
-    with _sqlite_writer, engine.connect() as plain:
+    with _writer_lock(engine).held(), engine.connect() as plain:
         connection = plain.execution_options(**{_IMMEDIATE: True})
         with connection.begin():
             yield connection

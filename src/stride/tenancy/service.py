@@ -82,12 +82,10 @@ def revoke_key(connection: Connection, key_id: str, now: datetime) -> repo.ApiKe
 def authenticate(connection: Connection, api_key: str) -> Principal:
     """Resolve an API key to its principal; raises Unauthenticated if unknown or revoked."""
     parsed = parse_key(api_key)
-    row = repo.get_api_key(connection, parsed[0]) if parsed else None
-    if parsed is None or row is None or row.revoked_at is not None:
+    found = repo.get_key_with_tenant(connection, parsed[0]) if parsed else None
+    if parsed is None or found is None:
         raise Unauthenticated("Unknown or revoked API key.")
-    if not secret_matches(parsed[1], row.secret_hash):
+    key, tenant = found
+    if key.revoked_at is not None or not secret_matches(parsed[1], key.secret_hash):
         raise Unauthenticated("Unknown or revoked API key.")
-    tenant = repo.get_tenant(connection, row.tenant_id)
-    if tenant is None:
-        raise Unauthenticated("Unknown or revoked API key.")
-    return Principal(tenant.id, row.id, Role(row.role), tenant.learner_secret)
+    return Principal(tenant.id, key.id, Role(key.role), tenant.learner_secret)
