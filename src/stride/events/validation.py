@@ -76,10 +76,12 @@ def _field_error(error: Any) -> FieldError:
 def _limit_errors(event: Event, limits: ValidationLimits) -> list[FieldError]:
     """Rules that depend on the clock or count keys, checked after the schema."""
     errors = []
-    if event.timestamp > limits.latest:  # the common case passes both comparisons
+    # Compared in UTC: aware datetimes with one tzinfo object compare without utcoffset calls.
+    instant = event.timestamp.astimezone(UTC)
+    if instant > limits.latest:
         hours = limits.max_future_skew.total_seconds() / 3600
         errors.append(FieldError("timestamp", f"lies more than {hours:g} h in the future"))
-    elif event.timestamp < EPOCH:
+    elif instant < EPOCH:
         errors.append(FieldError("timestamp", "lies before 1970"))
     extras = event.context.__pydantic_extra__ if event.context is not None else None
     if extras:
