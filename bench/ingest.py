@@ -62,8 +62,9 @@ def build_batches(total: int, batch_size: int, seed: int) -> tuple[list[bytes], 
 class Server:
     """`stride serve` in a child process, on a database of its own."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, workers: int = 1) -> None:
         self.env = {**os.environ, "STRIDE_DATABASE_URL": database_url}
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -79,7 +80,10 @@ class Server:
 
     def __enter__(self) -> Server:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "stride.cli.main", "serve", "--port", str(self.port)],
+            [
+                *(sys.executable, "-m", "stride.cli.main", "serve"),
+                *("--port", str(self.port), "--workers", str(self.workers)),
+            ],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -178,7 +182,7 @@ def drop_postgres_database(admin_url: str, name: str) -> None:
 def run(
     database_url: str, batches: list[bytes], learners: list[str], args: argparse.Namespace
 ) -> dict:  # type: ignore[type-arg]
-    with Server(database_url) as server:
+    with Server(database_url, args.workers) as server:
         api_key = server.stride("tenants", "create", "bench")["api_key"]
         figures = asyncio.run(send_all(server.base, api_key, batches, args.concurrency))
         figures.update(time_progress_reads(server.base, api_key, learners, args.reads))
@@ -192,6 +196,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--reads", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument(
         "--postgres-url", default=os.environ.get("STRIDE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
