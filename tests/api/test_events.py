@@ -12,6 +12,7 @@ from stride.tenancy.roles import Role
 from tests.api.helpers import bearer
 from tests.factories import make_event
 from tests.fixtures.tenant import TenantUnderTest
+from tests.strategies import json_values as any_json
 
 
 def test_batch_reports_each_event(client: TestClient, tenant: TenantUnderTest) -> None:
@@ -110,13 +111,7 @@ def test_metrics_count_events_by_status(client: TestClient, tenant: TenantUnderT
     )
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=20,
-)
+json_values = any_json(20)
 event_like = st.fixed_dictionaries(
     {},
     optional={

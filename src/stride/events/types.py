@@ -23,8 +23,8 @@ KNOWN_EVENT_TYPES: frozenset[str] = frozenset(
     }
 )
 
-# Tenant-defined types: `custom.` then dot-separated lowercase words.
-CUSTOM_EVENT_TYPE = re.compile(r"^custom(\.[a-z0-9][a-z0-9_-]{0,62}){1,4}$")
+# Tenant-defined types: `custom.` then one to four dot-separated lowercase words.
+CUSTOM_EVENT_TYPE = r"custom(?:\.[a-z0-9][a-z0-9_-]{0,62}){1,4}"
 
 # Types that count as one attempt at the activity they name.
 ATTEMPT_EVENT_TYPES: frozenset[str] = frozenset({"exercise.attempted", "assessment.submitted"})
@@ -47,9 +47,6 @@ ACTIVITY_TYPES: tuple[str, ...] = (
 EVENT_TYPE_PATTERN = (
     "^(?:"
     + "|".join(re.escape(name) for name in sorted(KNOWN_EVENT_TYPES))
-    + r"|custom(?:\.[a-z0-9][a-z0-9_-]{0,62}){1,4})$"
+    + f"|{CUSTOM_EVENT_TYPE})$"
 )
 
-
-def is_known_event_type(value: str) -> bool:
-    return value in KNOWN_EVENT_TYPES or CUSTOM_EVENT_TYPE.match(value) is not None

@@ -87,9 +87,3 @@ def count_events(connection: Connection, tenant_id: str, learner_key: str | None
     if learner_key is not None:
         query = query.where(events.c.learner_key == learner_key)
     return int(connection.execute(query).scalar_one())
-
-
-def delete_tenant_events(connection: Connection, tenant_id: str) -> int:
-    """Remove a tenant's whole log (used when the demo tenant is refreshed)."""
-    result = connection.execute(events.delete().where(events.c.tenant_id == tenant_id))
-    return int(result.rowcount)

@@ -11,6 +11,7 @@ from stride.errors import FieldError
 from stride.events.schema import Event
 from stride.events.validation import ValidationLimits, content_hash, stored_payload, validate_event
 from tests.factories import make_event
+from tests.strategies import json_values as any_json
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 LIMITS = ValidationLimits(NOW, timedelta(hours=24))
@@ -95,13 +96,7 @@ def test_same_instant_in_another_offset_has_the_same_fingerprint() -> None:
     ) == content_hash("k", stored_payload(shifted, b.id, b.timestamp.astimezone(UTC)))
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5)
-    ),
-    max_leaves=30,
-)
+json_values = any_json(30)
 field_names = st.sampled_from(
     [
         "id",
