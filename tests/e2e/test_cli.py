@@ -55,3 +55,11 @@ def test_demo_then_rebuild(stride_cli: Cli) -> None:
 def test_friendly_output_without_json(stride_cli: Cli) -> None:
     result = stride_cli("tenants", "create", "friendly")
     assert "Admin API key" in result.output
+
+
+def test_friendly_output_keeps_the_key_on_one_line(stride_cli: Cli) -> None:
+    result = stride_cli("demo", "--learners", "3", "--days", "3")
+    key_line = next(line for line in result.output.splitlines() if line.startswith("API key"))
+    curl_line = next(line for line in result.output.splitlines() if line.startswith("Try: curl"))
+    assert key_line.split()[-1] in curl_line
+    assert curl_line.endswith("/progress")

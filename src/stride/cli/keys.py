@@ -36,7 +36,8 @@ def create(
         },
         lambda: console.print(
             f"Key [cyan]{key.key_id}[/] ({key.role.value}) for tenant {key.tenant_id}\n"
-            f"API key (shown only once): [green]{key.api_key}[/]"
+            f"API key (shown only once): [green]{key.api_key}[/]",
+            soft_wrap=True,
         ),
     )
 

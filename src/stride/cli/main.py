@@ -117,7 +117,8 @@ def demo(
             f"of {result.learners} learners.\n"
             f"API key: [green]{result.api_key}[/]\n"
             f"Try: curl -H 'Authorization: Bearer {result.api_key}' "
-            f"http://127.0.0.1:8000/v1/learners/{result.sample_learner}/progress"
+            f"http://127.0.0.1:8000/v1/learners/{result.sample_learner}/progress",
+            soft_wrap=True,  # keys and commands must stay on one line to be copied
         ),
     )
 

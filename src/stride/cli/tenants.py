@@ -34,7 +34,8 @@ def create(
         },
         lambda: console.print(
             f"Created tenant [bold]{created.name}[/] with id [cyan]{created.tenant_id}[/]\n"
-            f"Admin API key (shown only once, keep it safe): [green]{created.api_key}[/]"
+            f"Admin API key (shown only once, keep it safe): [green]{created.api_key}[/]",
+            soft_wrap=True,
         ),
     )
 
