@@ -49,4 +49,3 @@ EVENT_TYPE_PATTERN = (
     + "|".join(re.escape(name) for name in sorted(KNOWN_EVENT_TYPES))
     + f"|{CUSTOM_EVENT_TYPE})$"
 )
-
