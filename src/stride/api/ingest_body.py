@@ -49,11 +49,11 @@ def _result(outcome: EventOutcome) -> dict[str, Any]:
     return result
 
 
-def report_body(report: IngestReport) -> dict[str, Any]:
+def report_body(report: IngestReport, counts: dict[EventStatus, int]) -> dict[str, Any]:
     return {
-        "accepted": report.count(EventStatus.ACCEPTED),
-        "duplicates": report.count(EventStatus.DUPLICATE),
-        "conflicts": report.count(EventStatus.CONFLICT),
-        "rejected": report.count(EventStatus.REJECTED),
+        "accepted": counts[EventStatus.ACCEPTED],
+        "duplicates": counts[EventStatus.DUPLICATE],
+        "conflicts": counts[EventStatus.CONFLICT],
+        "rejected": counts[EventStatus.REJECTED],
         "results": [_result(outcome) for outcome in report.outcomes],
     }

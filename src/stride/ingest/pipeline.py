@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,6 +53,11 @@ class IngestReport:
 
     def count(self, status: EventStatus) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status is status)
+
+    def counts(self) -> dict[EventStatus, int]:
+        """Events per status, every status present (zero when none)."""
+        found = Counter(outcome.status for outcome in self.outcomes)
+        return {status: found[status] for status in EventStatus}
 
 
 @dataclass(frozen=True)

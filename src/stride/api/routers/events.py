@@ -40,6 +40,17 @@ _BODY_DOC = {
 }
 
 
+# A body holding one event answers like a single resource would when that event is refused.
+_SINGLE_EVENT_PROBLEMS = {
+    EventStatus.REJECTED: (422, "invalid_event", "The event failed validation."),
+    EventStatus.CONFLICT: (
+        409,
+        "conflict",
+        "An event with this id is already stored with other content.",
+    ),
+}
+
+
 @router.post(
     "/v1/events",
     response_model=IngestResultPublic,
@@ -66,28 +77,15 @@ async def post_events(
     limits = ValidationLimits(now, timedelta(hours=settings.MAX_FUTURE_SKEW_HOURS))
     scope = TenantScope(principal.tenant_id, principal.learner_secret)
     report = await run_in_threadpool(ingest_events, engine, scope, raw_events, limits, now)
-    for status in EventStatus:
-        if count := report.count(status):
-            metrics.events.labels(status.value).inc(count)
+    counts = report.counts()
+    for status, count in counts.items():
+        metrics.events.labels(status.value).inc(count)
 
-    content = report_body(report)
+    content = report_body(report, counts)
     outcome = report.outcomes[0] if single else None
-    if outcome is not None and outcome.status is EventStatus.REJECTED:
+    if outcome is not None and outcome.status in _SINGLE_EVENT_PROBLEMS:
+        status_code, code, detail = _SINGLE_EVENT_PROBLEMS[outcome.status]
         return problem(
-            422,
-            "invalid_event",
-            "The event failed validation.",
-            request.url.path,
-            list(outcome.errors),
-            extra=content,
-        )
-    if outcome is not None and outcome.status is EventStatus.CONFLICT:
-        return problem(
-            409,
-            "conflict",
-            "An event with this id is already stored with other content.",
-            request.url.path,
-            list(outcome.errors),
-            extra=content,
+            status_code, code, detail, request.url.path, list(outcome.errors), extra=content
         )
     return JSONBody(content)
