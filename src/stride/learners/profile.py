@@ -11,6 +11,7 @@ from stride.errors import FieldError, InvalidInput
 from stride.ingest.rebuild import rebuild_learner
 from stride.learners.views import ProfileView
 from stride.store import learners as learner_repo
+from stride.store.locks import lock_learners
 from stride.store.transactions import write_transaction
 
 
@@ -34,6 +35,8 @@ def set_learner_timezone(
     """Set the zone; the learner's daily rollups and streaks are refolded in the new local days."""
     timezone = check_timezone(timezone)
     with write_transaction(engine) as connection:
+        # The same lock as ingest, so no batch folds this learner in the old zone meanwhile.
+        lock_learners(connection, tenant_id, [learner_key])
         learner_repo.register_learners(connection, tenant_id, [learner_key], now)
         profile = learner_repo.get_profile(connection, tenant_id, learner_key)
         if profile is not None and profile.timezone != timezone:
