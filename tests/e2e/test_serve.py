@@ -23,6 +23,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     env = {**os.environ, "STRIDE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
@@ -44,12 +51,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        while not _ready(base):
+            assert time.monotonic() < deadline, "stride serve did not become ready in 30 s"
+            time.sleep(0.1)  # the server process is still starting: poll again shortly
         yield base, api_key
     finally:
         process.terminate()
