@@ -11,12 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from stride.catalog.service import apply_catalog
 from stride.clock import utc_now
 from stride.events.validation import ValidationLimits
 from stride.ingest.pipeline import ingest_events
 from stride.ingest.rebuild import rebuild_tenant
 from stride.learners.profile import set_learner_timezone
 from stride.privacy.pseudonym import learner_key
+from tests.catalogs import small_catalog
 from tests.fixtures.tenant import make_tenant
 from tests.store.snapshots import read_model_snapshot
 
@@ -31,7 +33,13 @@ TYPES = [
     "session.started",
     "session.ended",
     "custom.note",
+    "enrollment.created",
+    "enrollment.cancelled",
 ]
+# Items of the catalog both tenants get (tests/catalogs.py), so attempts fold into mastery;
+# a low threshold makes acquisitions (and their derived events) happen.
+ITEMS = ["prog/c1/m1/ex1", "prog/c1/m1/ex2", "prog/c1/m2/quiz", "elsewhere"]
+CATALOG = small_catalog(threshold=0.6)
 
 
 @st.composite
@@ -42,16 +50,26 @@ def raw_event(draw: st.DrawFn) -> dict[str, Any]:
         "learner": draw(st.sampled_from(["ana", "ben", "chloé"])),
         "timestamp": (START + timedelta(minutes=draw(st.integers(0, 60 * 24 * 20)))).isoformat(),
     }
-    if draw(st.booleans()):
+    if event["type"].startswith("enrollment."):
         event["activity"] = {
-            "id": draw(st.sampled_from(["m1", "m1/ex1", "m1/ex2", "quiz"])),
+            "id": draw(st.sampled_from(["prog", "prog/c1"])),
+            "type": draw(st.sampled_from(["program", "course"])),
+        }
+        if draw(st.booleans()):
+            event["properties"] = {"target_date": f"2024-0{draw(st.integers(6, 9))}-15"}
+    elif draw(st.booleans()):
+        event["activity"] = {
+            "id": draw(st.sampled_from(["m1", *ITEMS])),
             "type": draw(st.sampled_from(["module", "exercise", "assessment"])),
         }
+    if draw(st.booleans()):
+        event["skills"] = draw(st.lists(st.sampled_from(["planning", "extra"]), max_size=2))
     result = draw(
         st.fixed_dictionaries(
             {},
             optional={
                 "score": st.floats(0, 1),
+                "success": st.booleans(),
                 "duration_s": st.floats(0, 3600),
                 "completion": st.booleans(),
             },
@@ -88,6 +106,7 @@ def test_incremental_state_equals_rebuilt_state(
 ) -> None:
     rng = random.Random(seed)
     tenant = make_tenant(engine)
+    apply_catalog(engine, tenant.tenant_id, CATALOG, NOW)
     if tokyo:
         key = learner_key(tenant.scope.learner_secret, "ana")
         set_learner_timezone(engine, tenant.tenant_id, key, "Asia/Tokyo", utc_now())
@@ -103,6 +122,7 @@ def test_incremental_state_equals_rebuilt_state(
 
     # The same events in time order, in a fresh tenant, give the same state too.
     ordered = make_tenant(engine)
+    apply_catalog(engine, ordered.tenant_id, CATALOG, NOW)
     if tokyo:
         key = learner_key(ordered.scope.learner_secret, "ana")
         set_learner_timezone(engine, ordered.tenant_id, key, "Asia/Tokyo", utc_now())

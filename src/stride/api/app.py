@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 import stride
 from stride.api.problems import install_problem_handlers
-from stride.api.routers import events, health, learners
+from stride.api.routers import catalog, events, health, learners, learning
 from stride.api.schemas.events import EventBatch
 from stride.config import Settings, get_settings
 from stride.events.schema import Event
@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(health.router)
     app.include_router(events.router)
     app.include_router(learners.router)
+    app.include_router(learning.router)
+    app.include_router(catalog.router)
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -11,6 +11,10 @@ from stride.api.problems import BadRequest, UnsupportedMediaType
 from stride.errors import PayloadTooLarge
 
 
+def media_type_of(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or (
@@ -18,10 +22,8 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-async def read_json_body(request: Request, max_bytes: int) -> Any:
-    """Parse the body; raises UnsupportedMediaType, PayloadTooLarge or BadRequest."""
-    if not _is_json(request.headers.get("content-type", "")):
-        raise UnsupportedMediaType("Send the body as JSON with `Content-Type: application/json`.")
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The raw body; raises PayloadTooLarge past `max_bytes` without reading further."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"The body is larger than {max_bytes} bytes; send smaller batches.")
@@ -34,7 +36,15 @@ async def read_json_body(request: Request, max_bytes: int) -> Any:
                 f"The body is larger than {max_bytes} bytes; send smaller batches."
             )
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json_body(request: Request, max_bytes: int) -> Any:
+    """Parse the body; raises UnsupportedMediaType, PayloadTooLarge or BadRequest."""
+    if not _is_json(request.headers.get("content-type", "")):
+        raise UnsupportedMediaType("Send the body as JSON with `Content-Type: application/json`.")
+    body = await read_body(request, max_bytes)
     try:
-        return orjson.loads(b"".join(chunks))
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}.") from None

@@ -6,11 +6,10 @@ from functools import partial
 
 import typer
 import uvicorn
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from stride.bootstrap import open_engine
-from stride.cli import db, keys, tenants
-from stride.cli.output import JsonOption, clear_errors, console, emit
+from stride.cli import catalog, db, evaluate, fit, keys, tenants
+from stride.cli.output import JsonOption, clear_errors, console, emit, progress_bar
 from stride.clock import utc_now
 from stride.config import get_settings
 from stride.demo.service import run_demo
@@ -23,17 +22,9 @@ app = typer.Typer(help="Stride: learning progress tracking and analytics.", no_a
 app.add_typer(db.app, name="db")
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(keys.app, name="keys")
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(fit.app, name="fit")
+app.add_typer(evaluate.app, name="evaluate")
 
 
 @app.command()
@@ -73,7 +64,7 @@ def rebuild(
             ids = [tenant] if tenant else [t.id for t in list_tenants(connection)]
             totals = {tid: count_events(connection, tid) for tid in ids}
         folded: dict[str, int] = {}
-        with _progress() as progress:
+        with progress_bar() as progress:
             for tenant_id in ids:
                 task = progress.add_task(f"Rebuilding {tenant_id[:8]}", total=totals[tenant_id])
                 folded[tenant_id] = rebuild_tenant(
@@ -97,7 +88,7 @@ def demo(
 ) -> None:
     """Create (or refresh) the `demo` tenant with realistic synthetic activity."""
     engine = open_engine()
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("Recording demo activity", total=None)
         result = run_demo(
             engine, utc_now(), seed, learners, days, lambda n: progress.advance(task, n)

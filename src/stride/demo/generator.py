@@ -34,7 +34,7 @@ Timed = tuple[datetime, int, Event]  # (instant, learner index, event): merge or
 
 SECOND = timedelta(seconds=1)
 MAX_SESSION_STEPS = 12  # with session and cascade events, sessions hold 3 to 20 events
-ACQUIRED_AT = 1.5  # latent ability at which a skill is reported as acquired
+TARGET_WEEKS = (8, 10, 12, 16)  # the target dates learners set when they enroll
 PASS_SHIFT = math.log(0.7 / 0.3)  # success <=> score >= 0.7, the usual pass mark
 SECOND_SESSION_RATE = 0.25
 REVIEW_RATE = 0.15  # steps spent practising finished material instead of moving on
@@ -106,7 +106,6 @@ class _LearnerRun:
         self.zone = self.learner.zone
         self.start, self.end = start, end
         self.ability = {s: self.learner.aptitude + rng.gauss(0.0, 0.6) for s in SKILLS}
-        self.acquired: set[str] = set()
         self.attempts: dict[str, int] = {}
         self.module = self.item = self.sessions = 0
         self.item_started = self.finished = False
@@ -159,7 +158,13 @@ class _LearnerRun:
         return t + timedelta(seconds=seconds), float(seconds)
 
     def _enrol(self, t: datetime) -> datetime:
-        t = self._emit("enrollment.created", t + SECOND, PROGRAM)
+        target = t.astimezone(self.zone).date() + timedelta(weeks=self.rng.choice(TARGET_WEEKS))
+        t = self._emit(
+            "enrollment.created",
+            t + SECOND,
+            PROGRAM,
+            properties={"target_date": target.isoformat()},
+        )
         goal = {"days_per_week": self.rng.randint(2, 6)}
         return self._emit("goal.set", t + SECOND, PROGRAM, properties=goal)
 
@@ -235,9 +240,6 @@ class _LearnerRun:
             # Practice helps, success more, with diminishing returns at high ability.
             gain = (0.06 + (0.05 if success else 0.0)) * (1 - _logistic(self.ability[skill] - 3))
             self.ability[skill] += gain
-            if skill not in self.acquired and self.ability[skill] >= ACQUIRED_AT:
-                self.acquired.add(skill)
-                t = self._emit("skill.acquired", t + SECOND, item, skills=[skill])
         return t
 
     def _advance(self, t: datetime) -> datetime:

@@ -6,10 +6,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from stride.catalog import load_catalog_text
+from stride.catalog.service import apply_catalog
 from stride.demo.generator import demo_learner_ids, demo_learners, generate_demo_events
 from stride.events.validation import ValidationLimits
 from stride.ingest.pipeline import EventStatus, TenantScope, ingest_events
@@ -21,6 +24,8 @@ from stride.tenancy.roles import Role
 from stride.tenancy.service import create_key, create_tenant
 
 DEMO_TENANT = "demo"
+# The demo curriculum as a catalog; examples/catalog.yaml points here.
+DEMO_CATALOG = Path(__file__).with_name("catalog.yaml")
 BATCH_SIZE = 500
 
 
@@ -66,6 +71,9 @@ def run_demo(
 ) -> DemoResult:
     """Fill the demo tenant with `days` of synthetic activity of `learners` learners."""
     scope, api_key = prepare_demo_tenant(engine, now)
+    # The catalog first, so attempts fold into mastery as they arrive.
+    catalog = load_catalog_text(DEMO_CATALOG.read_bytes(), filename=DEMO_CATALOG.name)
+    apply_catalog(engine, scope.tenant_id, catalog, now)
     with engine.begin() as connection:
         # Learners live around the world: their days and streaks are counted in their own zone.
         timezones = {

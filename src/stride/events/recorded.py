@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+from stride.events.rules import TARGET_DATE_PROPERTY, parse_target_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,9 @@ class RecordedEvent:
     success: bool | None = None
     completion: bool | None = None
     duration_s: float | None = None
+    skills: tuple[str, ...] = ()
+    target_date: date | None = None  # enrollment events only
+    derived: bool = False  # written by Stride itself (e.g. skill.acquired), not by a platform
 
     @property
     def order_key(self) -> tuple[datetime, str]:
@@ -47,4 +52,13 @@ def recorded_from_payload(
         success=result.get("success"),
         completion=result.get("completion"),
         duration_s=result.get("duration_s"),
+        skills=tuple(payload.get("skills") or ()),
+        target_date=target_date_of(payload),
+        derived=bool(payload.get("derived", False)),
     )
+
+
+def target_date_of(payload: dict[str, Any]) -> date | None:
+    if not payload["type"].startswith("enrollment."):
+        return None
+    return parse_target_date((payload.get("properties") or {}).get(TARGET_DATE_PROPERTY))

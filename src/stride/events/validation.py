@@ -12,6 +12,7 @@ import orjson
 from pydantic import ValidationError
 
 from stride.errors import FieldError
+from stride.events.rules import type_rule_errors
 from stride.events.schema import (
     MAX_CONTEXT_EXTRA_KEYS,
     MAX_PROPERTY_KEY_LENGTH,
@@ -91,6 +92,7 @@ def _limit_errors(event: Event, limits: ValidationLimits) -> list[FieldError]:
         if any(len(key) > MAX_PROPERTY_KEY_LENGTH for key in extras):
             reason = f"has a key longer than {MAX_PROPERTY_KEY_LENGTH} characters"
             errors.append(FieldError("context", reason))
+    errors.extend(type_rule_errors(event))
     return errors
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from stride.errors import FieldError
-from stride.events.recorded import RecordedEvent
+from stride.events.recorded import RecordedEvent, target_date_of
 from stride.events.validation import (
     ValidationLimits,
     content_hash,
@@ -170,6 +170,8 @@ def _prepare(
         success=result.success if result else None,
         completion=result.completion if result else None,
         duration_s=result.duration_s if result else None,
+        skills=tuple(event.skills) if event.skills else (),
+        target_date=target_date_of(payload),
     )
     row = {
         "tenant_id": scope.tenant_id,

@@ -9,6 +9,8 @@ from dataclasses import replace
 from sqlalchemy import Connection
 
 from stride.events.recorded import RecordedEvent
+from stride.ingest.enrollment_projector import project_enrollments
+from stride.ingest.mastery_projector import project_mastery
 from stride.progress.daily import local_day
 from stride.progress.learner import LearnerFold, LearnerSlice, LearnerStats, fold_learner
 from stride.progress.streaks import compute_streak
@@ -20,11 +22,13 @@ def project_events(
     connection: Connection, tenant_id: str, new_events: Sequence[RecordedEvent]
 ) -> None:
     """Apply events not folded before to every learner read model they touch."""
-    if not new_events:
-        return
     by_learner: dict[str, list[RecordedEvent]] = defaultdict(list)
     for event in new_events:
-        by_learner[event.learner_key].append(event)
+        # Events Stride derives (skill.acquired) are outcomes of the folds, not activity.
+        if not event.derived:
+            by_learner[event.learner_key].append(event)
+    if not by_learner:
+        return
     slices = _load_slices(connection, tenant_id, by_learner)
     folds = {key: fold_learner(slices[key], events) for key, events in by_learner.items()}
     repo.save_activities(
@@ -34,6 +38,9 @@ def project_events(
         connection, tenant_id, (d for fold in folds.values() for d in fold.days.values())
     )
     repo.save_stats(connection, tenant_id, _final_stats(connection, tenant_id, folds))
+    timezones = {key: learner.timezone for key, learner in slices.items()}
+    project_mastery(connection, tenant_id, by_learner, timezones)
+    project_enrollments(connection, tenant_id, by_learner)
 
 
 def _load_slices(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, delete
 
 from stride.events.recorded import RecordedEvent, recorded_from_payload
+from stride.ingest.mastery_projector import project_mastery
 from stride.ingest.projector import project_events
 from stride.store import event_log
+from stride.store.learners import load_timezones
 from stride.store.read_models import delete_read_models
+from stride.store.tables import learner_skills
 from stride.store.transactions import write_transaction
 
 
@@ -40,3 +44,24 @@ def rebuild_learner(connection: Connection, tenant_id: str, learner_key: str) ->
         project_events(connection, tenant_id, [_recorded(e) for e in chunk])
         folded += len(chunk)
     return folded
+
+
+def refold_mastery(
+    connection: Connection, tenant_id: str, on_progress: Callable[[int], None] | None = None
+) -> int:
+    """Drop and refold a tenant's skill mastery from the log, after its rules changed (a new
+    catalog mapping, threshold or model, or refitted parameters); return events read."""
+    connection.execute(delete(learner_skills).where(learner_skills.c.tenant_id == tenant_id))
+    read = 0
+    for chunk in event_log.iter_events(connection, tenant_id):
+        by_learner: dict[str, list[RecordedEvent]] = defaultdict(list)
+        for logged in chunk:
+            recorded = _recorded(logged)
+            if not recorded.derived:
+                by_learner[recorded.learner_key].append(recorded)
+        timezones = load_timezones(connection, tenant_id, by_learner.keys())
+        project_mastery(connection, tenant_id, by_learner, timezones)
+        read += len(chunk)
+        if on_progress is not None:
+            on_progress(len(chunk))
+    return read

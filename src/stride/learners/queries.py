@@ -6,30 +6,22 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from stride.errors import InvalidInput, NotFound
+from stride.errors import InvalidInput
+from stride.learners.profile_lookup import learner_profile
 from stride.learners.views import ActivityView, DayView, ProgressView, TimelineView
 from stride.progress.activity import ActivityStatus
 from stride.progress.daily import local_day
-from stride.store import learners as learner_repo
-from stride.store.learners import LearnerProfile
 from stride.store.read_models import activity_from_row, day_from_row, load_stats
 from stride.store.tables import learner_activities, learner_days
 
 MAX_TIMELINE_DAYS = 366
 
 
-def _profile(connection: Connection, tenant_id: str, learner_key: str) -> LearnerProfile:
-    profile = learner_repo.get_profile(connection, tenant_id, learner_key)
-    if profile is None:
-        raise NotFound("No activity or profile for this learner in this tenant.")
-    return profile
-
-
 def get_progress(
     connection: Connection, tenant_id: str, learner_key: str, now: datetime
 ) -> ProgressView:
     """A learner's totals and streaks; raises NotFound for a learner Stride has never seen."""
-    profile = _profile(connection, tenant_id, learner_key)
+    profile = learner_profile(connection, tenant_id, learner_key)
     stats = load_stats(connection, tenant_id, [learner_key]).get(learner_key)
     if stats is None:
         return ProgressView(learner_key, profile.timezone, 0, None, None, 0, 0.0, 0, 0, 0, 0)
@@ -57,7 +49,7 @@ def list_activities(
     offset: int = 0,
 ) -> list[ActivityView]:
     """A learner's activities, most recently seen first; raises NotFound for an unknown learner."""
-    _profile(connection, tenant_id, learner_key)
+    learner_profile(connection, tenant_id, learner_key)
     table = learner_activities
     query = (
         select(table)
@@ -100,7 +92,7 @@ def get_timeline(
 
     Defaults to the 30 days ending today; raises InvalidInput for an inverted or too-long range.
     """
-    profile = _profile(connection, tenant_id, learner_key)
+    profile = learner_profile(connection, tenant_id, learner_key)
     try:
         end = end or (local_day(now, profile.timezone) if start is None else start + timedelta(29))
         start = start or end - timedelta(days=29)

@@ -87,3 +87,30 @@ def count_events(connection: Connection, tenant_id: str, learner_key: str | None
     if learner_key is not None:
         query = query.where(events.c.learner_key == learner_key)
     return int(connection.execute(query).scalar_one())
+
+
+def learner_events_of_types(
+    connection: Connection, tenant_id: str, learner_key: str, types: Iterable[str]
+) -> list[LoggedEvent]:
+    """A learner's events of some types, oldest first (by the learner/time index)."""
+    query = (
+        select(events)
+        .where(
+            events.c.tenant_id == tenant_id,
+            events.c.learner_key == learner_key,
+            events.c.type.in_(list(types)),
+        )
+        .order_by(events.c.event_time, events.c.event_id)
+    )
+    return [
+        LoggedEvent(
+            row.seq,
+            row.event_id,
+            row.learner_key,
+            row.type,
+            row.event_time,
+            row.received_at,
+            row.payload,
+        )
+        for row in connection.execute(query)
+    ]

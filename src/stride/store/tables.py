@@ -156,5 +156,74 @@ learner_days = Table(
     PrimaryKeyConstraint("tenant_id", "learner_key", "day"),
 )
 
+# A tenant's catalog as applied (normalized document); `version` grows with every apply.
+catalogs = Table(
+    "catalogs",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("mastery_fingerprint", String(64), nullable=False),
+    Column("document", Json, nullable=False),
+    Column("applied_at", Instant(), nullable=False),
+)
+
+# BKT parameters fitted from the tenant's log by `stride fit mastery`, one set per skill.
+skill_parameters = Table(
+    "skill_parameters",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("skill_id", String(256), nullable=False),
+    Column("prior", Float, nullable=False),
+    Column("learn", Float, nullable=False),
+    Column("guess", Float, nullable=False),
+    Column("slip", Float, nullable=False),
+    Column("forget", Float, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("learners", Integer, nullable=False),
+    Column("log_likelihood", Float, nullable=False),
+    Column("fitted_at", Instant(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "skill_id"),
+)
+
+learner_skills = Table(
+    "learner_skills",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("skill_id", String(256), nullable=False),
+    Column("p_mastery", Float, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("correct", Integer, nullable=False),
+    Column("last_attempt_at", Instant(), nullable=False),
+    Column("last_attempt_event", String(36), nullable=False),
+    Column("acquired_at", Instant(), nullable=True),
+    Column("recent", Json, nullable=False),  # the last scores, for the heuristic model
+    Column("weekly", Json, nullable=False),  # {week start: P(mastery) at its end}
+    PrimaryKeyConstraint("tenant_id", "learner_key", "skill_id"),
+)
+
+learner_enrollments = Table(
+    "learner_enrollments",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("activity_id", String(256), nullable=False),
+    Column("activity_type", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("enrolled_at", Instant(), nullable=False),
+    Column("enrolled_event", String(36), nullable=False),
+    Column("target_date", Date, nullable=True),
+    Column("cancelled_at", Instant(), nullable=True),
+    Column("last_change_at", Instant(), nullable=False),
+    Column("last_change_event", String(36), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "activity_id"),
+)
+
 # Read models that `stride rebuild` recomputes from the log; later capabilities add theirs.
-READ_MODELS: tuple[Table, ...] = (learner_stats, learner_activities, learner_days)
+READ_MODELS: tuple[Table, ...] = (
+    learner_stats,
+    learner_activities,
+    learner_days,
+    learner_skills,
+    learner_enrollments,
+)

@@ -17,4 +17,6 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "events:write": frozenset({Role.INGEST, Role.ADMIN}),
     "learners:read": frozenset({Role.ANALYST, Role.INSTRUCTOR, Role.ADMIN}),
     "learners:write": frozenset({Role.INGEST, Role.INSTRUCTOR, Role.ADMIN}),
+    "catalog:read": frozenset(Role),
+    "catalog:write": frozenset({Role.ADMIN}),
 }

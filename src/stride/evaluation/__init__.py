@@ -1,0 +1,1 @@
+"""Offline evaluation of mastery models on recorded answers (reading the answer files)."""

@@ -1,0 +1,50 @@
+"""A learner's recent events from the log, for the analyses computed on read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select
+
+from stride.events.recorded import RecordedEvent, recorded_from_payload
+from stride.progress.activity import ActivityProgress
+from stride.store.read_models import activity_from_row
+from stride.store.tables import events, learner_activities
+
+# Enough for years of daily practice; bounds the cost of one read.
+MAX_HISTORY_EVENTS = 20_000
+
+
+def learner_events(
+    connection: Connection,
+    tenant_id: str,
+    learner_key: str,
+    types: Iterable[str] | None = None,
+    limit: int = MAX_HISTORY_EVENTS,
+) -> list[RecordedEvent]:
+    """The learner's latest `limit` events (of `types`), oldest first, without derived ones."""
+    query = (
+        select(events.c.event_id, events.c.event_time, events.c.payload)
+        .where(events.c.tenant_id == tenant_id, events.c.learner_key == learner_key)
+        .order_by(events.c.event_time.desc(), events.c.event_id.desc())
+        .limit(limit)
+    )
+    if types is not None:
+        query = query.where(events.c.type.in_(list(types)))
+    recorded = [
+        recorded_from_payload(row.event_id, learner_key, row.event_time, row.payload)
+        for row in connection.execute(query)
+    ]
+    recorded.reverse()
+    return [event for event in recorded if not event.derived]
+
+
+def learner_activities_of(
+    connection: Connection, tenant_id: str, learner_key: str
+) -> dict[str, ActivityProgress]:
+    table = learner_activities
+    rows = connection.execute(
+        select(table).where(table.c.tenant_id == tenant_id, table.c.learner_key == learner_key)
+    )
+    loaded = (activity_from_row(row) for row in rows)
+    return {a.activity_id: a for a in loaded}

@@ -1,0 +1,1 @@
+"""Mastery services: fitting a tenant's BKT parameters from its log."""
