@@ -31,7 +31,9 @@ import orjson
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from stride.demo.curriculum import PROGRAM_ID
 from stride.demo.generator import demo_learner_ids, generate_demo_events
+from stride.demo.service import DEMO_CATALOG
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 EVENTS_PER_LEARNER = 250  # fewer than the demo generator yields per learner over 90 days
@@ -136,25 +138,39 @@ async def send_all(base: str, api_key: str, batches: list[bytes], concurrency: i
     }
 
 
-def time_progress_reads(base: str, api_key: str, learner_ids: list[str], reads: int) -> dict:  # type: ignore[type-arg]
+# The learner reads timed once the events are stored: progress, and the catalog-based views.
+LEARNING_READS = (
+    "skills",
+    f"programs/{PROGRAM_ID}",
+    "modules/pmf/c2/m3",
+    "trends",
+    "patterns",
+    f"forecast?program={PROGRAM_ID}",
+    "sessions",
+    "enrollments",
+)
+
+
+def time_reads(base: str, api_key: str, learner_ids: list[str], path: str, reads: int) -> dict:  # type: ignore[type-arg]
+    """Latency of GET /v1/learners/{random learner}/{path}, one request at a time."""
     headers = {"Authorization": f"Bearer {api_key}"}
     rng = random.Random(1)
     latencies = []
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         for learner in rng.sample(learner_ids, min(50, len(learner_ids))):  # warm up
-            client.get(f"/v1/learners/{learner}/progress")
+            client.get(f"/v1/learners/{learner}/{path}")
         for _ in range(reads):
             learner = rng.choice(learner_ids)
             started = time.perf_counter()
-            response = client.get(f"/v1/learners/{learner}/progress")
+            response = client.get(f"/v1/learners/{learner}/{path}")
             latencies.append(time.perf_counter() - started)
             if response.status_code not in (200, 404):
                 response.raise_for_status()
     return {
-        "progress_reads": reads,
-        "progress_p50_ms": round(percentile(latencies, 50) * 1000, 2),
-        "progress_p99_ms": round(percentile(latencies, 99) * 1000, 2),
-        "progress_mean_ms": round(statistics.fmean(latencies) * 1000, 2),
+        "reads": reads,
+        "p50_ms": round(percentile(latencies, 50) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 2),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 2),
     }
 
 
@@ -183,9 +199,17 @@ def run(
     database_url: str, batches: list[bytes], learners: list[str], args: argparse.Namespace
 ) -> dict:  # type: ignore[type-arg]
     with Server(database_url, args.workers) as server:
-        api_key = server.stride("tenants", "create", "bench")["api_key"]
+        tenant = server.stride("tenants", "create", "bench")
+        api_key = tenant["api_key"]
+        # The demo curriculum's catalog, so attempts fold into mastery as they arrive.
+        server.stride("catalog", "apply", str(DEMO_CATALOG), "--tenant", tenant["tenant_id"])
         figures = asyncio.run(send_all(server.base, api_key, batches, args.concurrency))
-        figures.update(time_progress_reads(server.base, api_key, learners, args.reads))
+        progress = time_reads(server.base, api_key, learners, "progress", args.reads)
+        figures.update({f"progress_{name}": value for name, value in progress.items()})
+        figures["learning_reads"] = {
+            path: time_reads(server.base, api_key, learners, path, args.learning_reads)
+            for path in LEARNING_READS
+        }
     return figures
 
 
@@ -195,6 +219,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument(
+        "--learning-reads", type=int, default=300, help="reads of each catalog-based view"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
