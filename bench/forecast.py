@@ -22,7 +22,7 @@ from pathlib import Path
 from stride.catalog import load_catalog_text, parse_catalog
 from stride.demo.curriculum import PROGRAM_ID
 from stride.demo.generator import generate_demo_events
-from stride.progress.forecast import forecast_completion
+from stride.progress.forecast import forecast_completion, pace_factor
 
 CATALOG = Path(__file__).resolve().parent.parent / "src/stride/demo/catalog.yaml"
 END = datetime(2025, 1, 1, tzinfo=UTC)
@@ -118,7 +118,25 @@ def main() -> None:
                 max(learner.activity_s.get(d, 0.0), learner.session_s.get(d, 0.0)) / 60
                 for d in window
             ]
-            forecast = forecast_completion(remaining, daily, today=day - timedelta(days=1))
+            # The learner's own pace, as the product reads it: every minute studied before
+            # the cut over the catalog minutes of the items completed by then.
+            done = sum(
+                minutes
+                for item, minutes in required
+                if item in learner.completed and learner.completed[item] < cut_at
+            )
+            studied = learner.activity_s.keys() | learner.session_s.keys()
+            spent = sum(
+                max(learner.activity_s.get(d, 0.0), learner.session_s.get(d, 0.0))
+                for d in studied
+                if d < day
+            )
+            forecast = forecast_completion(
+                remaining,
+                daily,
+                today=day - timedelta(days=1),
+                pace_factor=pace_factor(spent / 60, done),
+            )
             if forecast.status == "ok":
                 assert forecast.expected_date and forecast.low_date and forecast.high_date
                 errors[cut].append((forecast.expected_date - actual).days)

@@ -295,3 +295,33 @@ def test_unknown_learner_is_404_everywhere(client: TestClient, tenant: TenantUnd
     ):
         response = client.get(f"/v1/learners/nobody/{path}", headers=headers)
         assert response.status_code == 404, path
+
+
+def test_forecast_scales_the_catalog_estimate_by_the_learners_own_pace(
+    client: TestClient, tenant: TenantUnderTest
+) -> None:
+    _with_catalog(client, tenant)
+    # 120 minutes of study over six days to finish the two 30-minute exercises: twice the
+    # catalog's estimate, so the 40 minutes left should take 80 minutes of study.
+    sent = [
+        make_event(
+            learner="ines",
+            type="activity.completed" if day in (1, 2) else "exercise.attempted",
+            timestamp=_ago(days=day),
+            activity={"id": "prog/c1/m1/ex1" if day != 2 else "prog/c1/m1/ex2", "type": "exercise"},
+            result={"duration_s": 20 * 60},
+        )
+        for day in range(1, 7)
+    ]
+    _record(client, tenant, *sent)
+    body = client.get(
+        "/v1/learners/ines/forecast?program=prog", headers=bearer(tenant.admin_key)
+    ).json()
+    completion = body["completion"]
+    assert completion["status"] == "ok"
+    assert completion["remaining_minutes"] == 40
+    assert completion["pace_factor"] == 2.0
+    per_day = 120 / 28
+    today = datetime.fromisoformat(completion["horizon_date"]) - timedelta(days=5 * 365 + 1)
+    expected = today + timedelta(days=-(-80 // per_day))
+    assert completion["expected_date"] == expected.date().isoformat()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, func, select
 
 from stride.catalog import Catalog
 from stride.errors import NotFound
@@ -18,12 +18,19 @@ from stride.learners.enrollments import EnrollmentView, enrollment_view
 from stride.learners.history import learner_activities_of, learner_events
 from stride.learners.profile_lookup import learner_profile
 from stride.progress.activity import ActivityProgress
-from stride.progress.completion import NodeProgress, actual_pace, completion_tree, planned_pace
+from stride.progress.completion import (
+    NodeProgress,
+    actual_pace,
+    completed_estimated_minutes,
+    completion_tree,
+    planned_pace,
+)
 from stride.progress.daily import local_day
 from stride.progress.forecast import (
     CompletionForecast,
     SkillProjection,
     forecast_completion,
+    pace_factor,
     skill_projection,
 )
 from stride.progress.readiness import Readiness, ReadinessThresholds, module_readiness
@@ -177,7 +184,11 @@ def get_forecast(
     today = local_day(now, profile.timezone)
     first = today - timedelta(days=FORECAST_WINDOW_DAYS - 1)
     minutes = _daily_minutes(connection, tenant_id, learner_key, first, today)
-    completion = forecast_completion(tree.remaining_minutes, minutes, today)
+    pace = pace_factor(
+        _spent_minutes(connection, tenant_id, learner_key),
+        completed_estimated_minutes(catalog, activities),
+    )
+    completion = forecast_completion(tree.remaining_minutes, minutes, today, pace_factor=pace)
 
     rules = mastery_rules(connection, tenant_id)
     wanted = {skill for item in catalog.items_under(activity_id) for skill in item.skills}
@@ -201,6 +212,20 @@ def get_forecast(
         )
         skills.append(SkillForecast(skill, mastery, rate, projection))
     return ForecastView(learner_key, activity_id, completion, skills)
+
+
+def _spent_minutes(connection: Connection, tenant_id: str, learner_key: str) -> float:
+    """All the learner's study minutes: per day, the larger of activity and session time."""
+    per_day = case(
+        (learner_days.c.activity_ms > learner_days.c.session_ms, learner_days.c.activity_ms),
+        else_=learner_days.c.session_ms,
+    )
+    total = connection.execute(
+        select(func.coalesce(func.sum(per_day), 0)).where(
+            learner_days.c.tenant_id == tenant_id, learner_days.c.learner_key == learner_key
+        )
+    ).scalar_one()
+    return float(total) / 60_000
 
 
 def _daily_minutes(

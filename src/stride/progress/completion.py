@@ -240,3 +240,16 @@ def _completion(catalog: Catalog, activity: CatalogActivity, done: Callable[[str
         return 0.0
     total = sum(c.weight * _completion(catalog, c, done) for c in counted)
     return min(1.0, total / sum(c.weight for c in counted))
+
+
+def completed_estimated_minutes(
+    catalog: Catalog, activities: Mapping[str, ActivityProgress]
+) -> int:
+    """Catalog minutes of every item (leaf) the learner has completed, anywhere in the catalog."""
+    return sum(
+        activity.estimated_minutes
+        for activity_id, progress in activities.items()
+        if progress.status is ActivityStatus.COMPLETED
+        and (activity := catalog.activities.get(activity_id)) is not None
+        and not catalog.children(activity_id)
+    )

@@ -21,11 +21,35 @@ HORIZON_DAYS = 5 * 365 + 1
 # within weeks, and drawing the whole horizon for each of them would waste memory.
 _FIRST_BLOCK = 32
 _MAX_BLOCK = 512
+# A learner's own pace is read only once they have completed this much estimated work, and
+# kept within these bounds: one long-forgotten tab open should not quadruple a forecast.
+MIN_PACE_EVIDENCE_MINUTES = 60.0
+PACE_BOUNDS = (0.25, 4.0)
+
+
+def pace_factor(spent_minutes: float, completed_estimated_minutes: float) -> float:
+    """How long this learner takes per estimated minute: time spent / estimates of work done.
+
+    Catalog estimates are for a typical learner; forecasting with them as they stand was
+    early by about half the distance to the finish in the demo backtest (bench/forecast.py).
+    1.0 (trust the catalog) until MIN_PACE_EVIDENCE_MINUTES of estimated work is complete.
+    """
+    if not (math.isfinite(spent_minutes) and spent_minutes >= 0.0):
+        raise ValueError(f"spent_minutes must be finite and >= 0, got {spent_minutes}")
+    if not math.isfinite(completed_estimated_minutes):
+        raise ValueError("completed_estimated_minutes must be finite")
+    if completed_estimated_minutes < MIN_PACE_EVIDENCE_MINUTES:
+        return 1.0
+    low, high = PACE_BOUNDS
+    return min(high, max(low, spent_minutes / completed_estimated_minutes))
 
 
 @dataclass(frozen=True, slots=True)
 class CompletionForecast:
     """Finishing dates at the recent pace; day 1 of the forecast is the day after `today`.
+
+    `remaining_minutes` are the catalog's estimates; the forecast needs `pace_factor` times
+    as many minutes of study (see pace_factor).
 
     status: "ok"; "complete" (nothing remains); "not_enough_data" (fewer active days than
     asked for); "beyond_horizon" (a date lies past `horizon_date`: that date is None).
@@ -44,6 +68,7 @@ class CompletionForecast:
     active_days: int
     based_on_days: int
     remaining_minutes: float
+    pace_factor: float
 
 
 def forecast_completion(
@@ -51,6 +76,7 @@ def forecast_completion(
     daily_minutes: Sequence[float],
     today: date,
     *,
+    pace_factor: float = 1.0,
     interval: float = 0.8,
     min_active_days: int = 5,
     simulations: int = 2000,
@@ -59,14 +85,16 @@ def forecast_completion(
 ) -> CompletionForecast:
     """`daily_minutes`: active minutes on each recent day, zero-filled, oldest first.
 
-    The expected finishing day is remaining / mean daily minutes (zero days included),
-    rounded up. The interval comes from a bootstrap: each simulated future day repeats one
-    observed day at random, so both the pace and its irregularity carry over.
+    The expected finishing day is remaining x pace_factor / mean daily minutes (zero days
+    included), rounded up. The interval comes from a bootstrap: each simulated future day
+    repeats one observed day at random, so both the pace and its irregularity carry over.
     """
     if not math.isfinite(remaining_minutes):
         raise ValueError(f"remaining_minutes must be finite, got {remaining_minutes}")
     if not 0.0 < interval < 1.0:
         raise ValueError(f"interval must lie in (0, 1), got {interval}")
+    if not (math.isfinite(pace_factor) and pace_factor > 0.0):
+        raise ValueError(f"pace_factor must be finite and > 0, got {pace_factor}")
     if simulations < 1 or min_active_days < 1 or horizon_days < 1:
         raise ValueError("simulations, min_active_days and horizon_days must be at least 1")
     days = np.asarray(daily_minutes, dtype=np.float64)
@@ -98,6 +126,7 @@ def forecast_completion(
             active_days=active,
             based_on_days=int(days.size),
             remaining_minutes=remaining_minutes,
+            pace_factor=pace_factor,
         )
 
     if remaining_minutes <= 0.0:
@@ -105,10 +134,11 @@ def forecast_completion(
     if active < min_active_days or not mean:
         return result(NOT_ENOUGH_DATA)
 
+    study_minutes = remaining_minutes * pace_factor
     # A hair of tolerance: 100 / (300 / 3) must round up to 1 day, not 2.
-    expected = max(1, math.ceil(remaining_minutes / mean - 1e-9))
+    expected = max(1, math.ceil(study_minutes / mean - 1e-9))
     rng = np.random.default_rng(seed)
-    finish = _finishing_days(remaining_minutes, days, simulations, horizon_days, rng)
+    finish = _finishing_days(study_minutes, days, simulations, horizon_days, rng)
     tail = (1.0 - interval) / 2.0
     low = int(np.quantile(finish, tail, method="lower"))
     high = int(np.quantile(finish, 1.0 - tail, method="higher"))

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import theilslopes
+
+from stride.progress.theil_sen import median_pairwise_slope, theil_sen
 
 OK = "ok"
 NOT_ENOUGH_DATA = "not_enough_data"
@@ -159,7 +160,7 @@ def skill_trend(
                 ended_at=times[end],
                 points=end - start + 1,
                 mean_score=float(np.mean(scores[start : end + 1])),
-                slope_per_attempt=_theil_sen_per_attempt(scores[start : end + 1]),
+                slope_per_attempt=median_pairwise_slope(scores[start : end + 1]),
             )
             for start, end in plateaus(scores)
         ),
@@ -172,12 +173,8 @@ def _velocity(times: Sequence[datetime], scores: NDArray[np.float64]) -> tuple[f
         return None
     week = timedelta(days=7).total_seconds()
     weeks = np.array([(t - times[0]).total_seconds() / week for t in times])
-    result = theilslopes(scores, weeks, alpha=VELOCITY_CONFIDENCE)
-    return float(result.slope), float(result.low_slope), float(result.high_slope)
-
-
-def _theil_sen_per_attempt(scores: NDArray[np.float64]) -> float:
-    return float(theilslopes(scores, np.arange(len(scores), dtype=np.float64)).slope)
+    result = theil_sen(scores, weeks, VELOCITY_CONFIDENCE)
+    return result.slope, result.low_slope, result.high_slope
 
 
 def learning_curve(scores: NDArray[np.float64], *, first_attempt: int = 1) -> LearningCurve | None:
@@ -201,8 +198,7 @@ def learning_curve(scores: NDArray[np.float64], *, first_attempt: int = 1) -> Le
     total = float(np.sum((y - y.mean()) ** 2))
     if total < 1e-12:
         return None
-    slope, intercept = np.polyfit(x, y, 1)
-    residual = float(np.sum((y - (intercept + slope * x)) ** 2))
+    slope, intercept, residual = _least_squares_line(x, y)
     return LearningCurve(
         a=float(np.exp(intercept)), b=float(-slope), r2=1.0 - residual / total, n=int(keep.sum())
     )
@@ -279,9 +275,19 @@ def _split(scores: NDArray[np.float64], start: int, stop: int, cuts: list[int]) 
 
 def _line_error(segment: NDArray[np.float64]) -> float:
     """Squared error of the least-squares straight line through the segment."""
-    x = np.arange(len(segment), dtype=np.float64)
-    slope, intercept = np.polyfit(x, segment, 1)
-    return float(np.sum((segment - (intercept + slope * x)) ** 2))
+    return _least_squares_line(np.arange(len(segment), dtype=np.float64), segment)[2]
+
+
+def _least_squares_line(
+    x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[float, float, float]:
+    """(slope, intercept, squared error) of the least-squares line; x must not be constant."""
+    dx = x - x.mean()
+    dy = y - y.mean()
+    slope = float(np.dot(dx, dy) / np.dot(dx, dx))
+    intercept = float(y.mean() - slope * x.mean())
+    residual = float(np.sum((dy - slope * dx) ** 2))
+    return slope, intercept, residual
 
 
 def plateaus(scores: NDArray[np.float64]) -> list[tuple[int, int]]:
@@ -291,27 +297,35 @@ def plateaus(scores: NDArray[np.float64]) -> list[tuple[int, int]]:
     and below MASTERY_SCORE on average, and grows one point at a time while it stays so.
     Flat means the Theil-Sen slope (per attempt) lies within +-FLAT_SLOPE; when the number
     of pairwise slopes is even, both middle slopes must. That test only needs the counts of
-    slopes beyond +-FLAT_SLOPE, which grow by one point's slopes per step, so a run costs
-    O(length^2) instead of a Theil-Sen fit per step.
+    slopes beyond +-FLAT_SLOPE in a window, which come for every (start, end) at once from
+    cumulative sums over the matrix of pairwise slopes.
     """
-    found: list[tuple[int, int]] = []
     n = len(scores)
+    if n < MIN_PLATEAU:
+        return []
+    index = np.arange(n)
+    later = index[np.newaxis, :] > index[:, np.newaxis]  # [a, b]: a < b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slopes = (scores[np.newaxis, :] - scores[:, np.newaxis]) / (
+            index[np.newaxis, :] - index[:, np.newaxis]
+        )
+    # steep[start, end]: slopes beyond the bound between points start..end. A pair (a, b)
+    # counts for every start <= a: sum over rows from the bottom, then along the row.
+    steep_up = _window_counts(later & (slopes >= FLAT_SLOPE))
+    steep_down = _window_counts(later & (slopes <= -FLAT_SLOPE))
+    size = index[np.newaxis, :] - index[:, np.newaxis] + 1
+    pairs = size * (size - 1) // 2
+    # Sums start..end added left to right, as a running total would.
+    sums = np.cumsum(np.where(later | (size == 1), scores[np.newaxis, :], 0.0), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = sums / size
+    holds = _flat(steep_up, steep_down, pairs) & (mean < MASTERY_SCORE)
+    breaks = (size >= MIN_PLATEAU) & ~holds
+    first_break = np.where(breaks.any(axis=1), breaks.argmax(axis=1), n)
+    found: list[tuple[int, int]] = []
     start = 0
     while start + MIN_PLATEAU <= n:
-        steep_up = steep_down = pairs = 0
-        total = 0.0
-        end = start - 1
-        while end + 1 < n:
-            new = end + 1
-            slopes = (scores[new] - scores[start:new]) / np.arange(new - start, 0, -1)
-            up = steep_up + int(np.count_nonzero(slopes >= FLAT_SLOPE))
-            down = steep_down + int(np.count_nonzero(slopes <= -FLAT_SLOPE))
-            m = pairs + len(slopes)
-            size = new - start + 1
-            mean = (total + scores[new]) / size
-            if size >= MIN_PLATEAU and not (_flat(up, down, m) and mean < MASTERY_SCORE):
-                break
-            steep_up, steep_down, pairs, total, end = up, down, m, total + scores[new], new
+        end = int(first_break[start]) - 1
         if end - start + 1 >= MIN_PLATEAU:
             found.append((start, end))
             start = end + 1
@@ -320,8 +334,16 @@ def plateaus(scores: NDArray[np.float64]) -> list[tuple[int, int]]:
     return found
 
 
-def _flat(up: int, down: int, m: int) -> bool:
+def _window_counts(marked: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """[start, end]: marked pairs (a, b) with start <= a < b <= end."""
+    from_start = np.cumsum(marked[::-1].astype(np.int64), axis=0)[::-1]
+    return np.cumsum(np.triu(from_start), axis=1)
+
+
+def _flat(
+    up: NDArray[np.int64], down: NDArray[np.int64], m: NDArray[np.int64]
+) -> NDArray[np.bool_]:
     # Sorted slopes s[0..m-1]: the upper middle s[m // 2] < FLAT_SLOPE iff fewer than
     # m - m // 2 slopes are >= FLAT_SLOPE; the lower middle s[(m - 1) // 2] > -FLAT_SLOPE iff
     # at most (m - 1) // 2 slopes are <= -FLAT_SLOPE.
-    return up < m - m // 2 and down <= (m - 1) // 2
+    return (up < m - m // 2) & (down <= (m - 1) // 2)

@@ -12,6 +12,7 @@ from stride.progress.forecast import (
     HORIZON_DAYS,
     expected_mastery,
     forecast_completion,
+    pace_factor,
     skill_projection,
 )
 
@@ -270,3 +271,21 @@ def test_projection_is_a_probability_and_the_threshold_count_is_minimal(
         # Monotone towards the limit: unreachable means the limit is not above the threshold
         # (or the threshold lies more than a million attempts away).
         assert result.limit <= threshold or expected_mastery(p, learn, forget, 10**6) < threshold
+
+
+def test_pace_factor_scales_the_study_still_needed() -> None:
+    result = forecast_completion(90, [30.0] * 10, TODAY, pace_factor=2.0)
+    assert (result.expected_date, result.low_date, result.high_date) == (day(6), day(6), day(6))
+    assert (result.remaining_minutes, result.pace_factor) == (90, 2.0)
+
+
+def test_pace_factor_from_time_spent_on_completed_work() -> None:
+    assert pace_factor(300.0, 100.0) == 3.0
+    assert pace_factor(30.0, 120.0) == 0.25
+    assert pace_factor(50.0, 100.0) == 0.5
+    assert pace_factor(10_000.0, 100.0) == 4.0  # bounded
+    assert pace_factor(500.0, 59.0) == 1.0  # too little finished to say
+    with pytest.raises(ValueError):
+        pace_factor(-1.0, 100.0)
+    with pytest.raises(ValueError):
+        forecast_completion(90, [30.0] * 10, TODAY, pace_factor=0.0)

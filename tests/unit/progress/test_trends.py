@@ -14,6 +14,7 @@ from stride.progress.trends import (
     LearningCurve,
     ScorePoint,
     Trend,
+    plateaus,
     skill_trend,
 )
 
@@ -210,3 +211,40 @@ def test_results_are_consistent(scores: list[float], rnd: random.Random) -> None
         assert span.mean() < 0.85
         # The plateau test counts slopes; it must agree with scipy's Theil-Sen slope.
         assert abs(theilslopes(span, np.arange(len(span))).slope) < 0.02
+
+
+def _plateaus_by_definition(scores: np.ndarray) -> list[tuple[int, int]]:
+    """The greedy plateau search written plainly, with scipy's Theil-Sen slope per window."""
+
+    def holds(start: int, end: int) -> bool:
+        window = scores[start : end + 1]
+        if len(window) < 5:
+            return True
+        pairwise = sorted(
+            (window[b] - window[a]) / (b - a)
+            for a in range(len(window))
+            for b in range(a + 1, len(window))
+        )
+        m = len(pairwise)
+        middle = (pairwise[(m - 1) // 2], pairwise[m // 2])
+        flat = -0.02 < middle[0] and middle[1] < 0.02
+        return flat and float(sum(window.tolist())) / len(window) < 0.85
+
+    found, start = [], 0
+    while start + 5 <= len(scores):
+        end = start
+        while end + 1 < len(scores) and holds(start, end + 1):
+            end += 1
+        if end - start + 1 >= 5:
+            found.append((start, end))
+            start = end + 1
+        else:
+            start += 1
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.5, 0.6, 0.7, 1.0]) | st.floats(0, 1), max_size=40))
+def test_plateau_search_matches_its_definition(scores: list[float]) -> None:
+    series = np.array(scores, dtype=np.float64)
+    assert plateaus(series) == _plateaus_by_definition(series)
