@@ -1,5 +1,13 @@
 """Re-exports the fixtures of tests/fixtures/."""
 
+import os
+
+from cryptography.fernet import Fernet
+
+# One master key for the whole run (and the CLI processes it starts), so no test writes a
+# key file into the working directory.
+os.environ.setdefault("STRIDE_SECRET_KEY", Fernet.generate_key().decode())
+
 from tests.fixtures.api import client
 from tests.fixtures.cli import stride_cli
 from tests.fixtures.database import (

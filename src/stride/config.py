@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
 class Settings(BaseSettings):
@@ -20,6 +25,44 @@ class Settings(BaseSettings):
     MAX_BODY_BYTES: int = Field(default=5 * 1024 * 1024, ge=1024)
     DB_POOL_SIZE: int = Field(default=8, ge=1)
     LOG_LEVEL: str = "INFO"
+    # Bodies on every other route; ingest and catalog take up to MAX_BODY_BYTES.
+    MAX_REQUEST_BYTES: int = Field(default=1024 * 1024, ge=1024)
+    # A token bucket per API key id (per client IP without one); 0 turns rate limiting off.
+    RATE_LIMIT_PER_SECOND: float = Field(default=100.0, ge=0)
+    RATE_LIMIT_BURST: int = Field(default=200, ge=1)
+    # Strict because Stride answers JSON; a dashboard served later would need a looser one.
+    CONTENT_SECURITY_POLICY: str = "default-src 'none'; frame-ancestors 'none'"
+    # 0 by default: the embedded server speaks plain HTTP; set it only behind TLS.
+    HSTS_SECONDS: int = Field(default=0, ge=0)
+    # Browser origins allowed to call the API; empty sends no CORS headers at all.
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("CORS_ORIGINS", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # NoDecode hands the env value over raw, so `https://a.example,https://b.example` works;
+        # a JSON list (pydantic-settings' usual form) is accepted too.
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("CORS_ORIGINS")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        # Browsers send `Origin` without a trailing slash; a path would never match.
+        checked = [origin.rstrip("/") for origin in origins]
+        for origin in checked:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return checked
+
+    # Master key(s) sealing tenant secrets: Fernet keys, comma-separated, newest first (older
+    # ones still open what they sealed, for rotation). Unset on SQLite: generated into
+    # SECRET_KEY_FILE with a warning. Unset on PostgreSQL: Stride refuses to start.
+    SECRET_KEY: str = ""
+    SECRET_KEY_FILE: str = "stride.key"
 
 
 @lru_cache

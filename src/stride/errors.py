@@ -7,7 +7,9 @@ StrideError
 │   └── InvalidEvent
 ├── PayloadTooLarge
 ├── Unauthenticated
-└── PermissionDenied
+├── PermissionDenied
+│   └── ConsentRequired
+└── ConfigurationError
 """
 
 from __future__ import annotations
@@ -77,3 +79,15 @@ class PermissionDenied(StrideError):
     """The key is valid but its role may not do this."""
 
     code = "permission_denied"
+
+
+class ConsentRequired(PermissionDenied):
+    """The learner has not consented to the purpose this would serve."""
+
+    code = "consent_required"
+
+
+class ConfigurationError(StrideError):
+    """The operator's configuration is missing or wrong (e.g. no master key)."""
+
+    code = "configuration_error"

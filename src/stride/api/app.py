@@ -13,12 +13,14 @@ from sqlalchemy import Engine
 
 import stride
 from stride.api.problems import install_problem_handlers
-from stride.api.routers import catalog, events, health, learners, learning
+from stride.api.routers import catalog, events, health, learners, learning, rights
 from stride.api.schemas.events import EventBatch
+from stride.api.security import install_http_hardening
 from stride.config import Settings, get_settings
 from stride.events.schema import Event
 from stride.observability.metrics import LatencyMiddleware, Metrics
 from stride.store.database import create_db_engine
+from stride.tenancy.audit import ReadAuditBuffer
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -28,7 +30,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.read_audit.start()
         yield
+        app.state.read_audit.stop()
         if owns_engine:
             app.state.engine.dispose()
 
@@ -41,12 +45,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or create_db_engine(settings.DATABASE_URL, settings.DB_POOL_SIZE)
     app.state.metrics = Metrics()
+    app.state.read_audit = ReadAuditBuffer(app.state.engine)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(events.router)
     app.include_router(learners.router)
     app.include_router(learning.router)
     app.include_router(catalog.router)
+    app.include_router(rights.router)
+    install_http_hardening(app, settings)
+    # Added last so it runs first: latency and status counts include the 413s and 429s.
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -8,12 +8,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from stride.clock import utc_now
 from stride.config import Settings
 from stride.errors import PermissionDenied, Unauthenticated
 from stride.observability.metrics import Metrics
 from stride.privacy.pseudonym import learner_key
-from stride.tenancy.roles import PERMISSIONS
+from stride.tenancy.audit import ReadAuditBuffer
+from stride.tenancy.roles import PERMISSIONS, STAFF
 from stride.tenancy.service import Principal, authenticate
+from stride.tenancy.tokens import authenticate_token, looks_like_token
 
 
 # Dependencies without I/O are async so FastAPI does not hop to a worker thread for them.
@@ -38,12 +41,16 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
 def get_principal(request: Request, engine: EngineDep) -> Principal:
-    """The caller behind `Authorization: Bearer <key>`; 401 when missing or unknown."""
-    scheme, _, api_key = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not api_key.strip():
+    """The caller behind `Authorization: Bearer <key or learner token>`; 401 when missing
+    or unknown."""
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
         raise Unauthenticated("Send an API key as `Authorization: Bearer <key>`.")
     with engine.connect() as connection:
-        return authenticate(connection, api_key.strip())
+        if looks_like_token(credential):
+            return authenticate_token(connection, credential, utc_now())
+        return authenticate(connection, credential)
 
 
 def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
@@ -62,5 +69,33 @@ def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 def learner_key_for(principal: Principal, learner_id: str) -> str:
-    """URLs carry the platform's learner id; Stride looks the learner up by its keyed hash."""
-    return learner_key(principal.learner_secret, learner_id)
+    """URLs carry the platform's learner id; Stride looks the learner up by its keyed hash.
+
+    A learner token opens its own learner only.
+    """
+    key = learner_key(principal.learner_secret, learner_id)
+    if principal.learner_key is not None and key != principal.learner_key:
+        raise PermissionDenied("This learner token may read only its own learner's data.")
+    return key
+
+
+def audited_learner_read(permission: str) -> Callable[..., Awaitable[Principal]]:
+    """`require(permission)`, and an audit entry when staff read a learner's data."""
+    check = require(permission)
+
+    # A default rather than Annotated: the annotation must resolve without this closure.
+    async def audited(request: Request, principal: Principal = Depends(check)) -> Principal:
+        learner_id = request.path_params.get("learner_id")
+        if learner_id is not None and principal.role in STAFF:
+            buffer: ReadAuditBuffer = request.app.state.read_audit
+            route = request.scope.get("route")
+            resource = getattr(route, "path", request.url.path)
+            key = learner_key_for(principal, learner_id)
+            buffer.record(principal, "learner.read", resource, key)
+        return principal
+
+    return audited
+
+
+LearnerReader = Annotated[Principal, Depends(audited_learner_read("learners:read"))]
+LearnerWriter = Annotated[Principal, Depends(require("learners:write"))]

@@ -8,7 +8,7 @@ import typer
 import uvicorn
 
 from stride.bootstrap import open_engine
-from stride.cli import catalog, db, evaluate, fit, keys, tenants
+from stride.cli import catalog, db, evaluate, fit, keys, learners, tenants
 from stride.cli.output import JsonOption, clear_errors, console, emit, progress_bar
 from stride.clock import utc_now
 from stride.config import get_settings
@@ -25,6 +25,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(fit.app, name="fit")
 app.add_typer(evaluate.app, name="evaluate")
+app.add_typer(learners.app, name="learners")
 
 
 @app.command()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -58,12 +59,31 @@ class Instant(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class Sealed(TypeDecorator[str]):
+    """A secret encrypted at rest with the master key (stride.privacy.secrets)."""
+
+    impl = String(512)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        from stride.privacy.secrets import seal  # the store must not import services at load
+
+        return None if value is None else seal(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        from stride.privacy.secrets import unseal
+
+        return None if value is None else unseal(value)
+
+
 tenants = Table(
     "tenants",
     metadata,
     Column("id", String(36), primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
-    Column("learner_secret", String(64), nullable=False),
+    # Both sealed with the master key (see Sealed); reads return the plain secret.
+    Column("learner_secret", Sealed(), nullable=False),
+    Column("signing_key", Sealed(), nullable=False),
     Column("created_at", Instant(), nullable=False),
 )
 
@@ -217,6 +237,81 @@ learner_enrollments = Table(
     Column("last_change_at", Instant(), nullable=False),
     Column("last_change_event", String(36), nullable=False),
     PrimaryKeyConstraint("tenant_id", "learner_key", "activity_id"),
+)
+
+# A tenant's privacy policy (consent defaults, PII rules, retention, k-anonymity), as applied.
+tenant_policies = Table(
+    "tenant_policies",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("document", Json, nullable=False),
+    Column("updated_at", Instant(), nullable=False),
+)
+
+# A learner's current answer per consent purpose; purposes without a row follow the policy.
+learner_consents = Table(
+    "learner_consents",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("changed_at", Instant(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "purpose"),
+)
+
+consent_history = Table(
+    "consent_history",
+    metadata,
+    Column("seq", Sequence, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("changed_at", Instant(), nullable=False),
+    Column("changed_by", String(64), nullable=False),  # key id, or "learner" for a learner token
+    Index("ix_consent_history_learner", "tenant_id", "learner_key", "seq"),
+)
+
+# Append-only. `subject` is a one-way audit pseudonym of the learner key, never the key itself,
+# so erasing a learner leaves nothing that leads back to them while the trail stays.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Sequence, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("at", Instant(), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("resource", String(256), nullable=False),
+    Column("subject", String(64), nullable=True),
+    Column("detail", Json, nullable=True),
+    Index("ix_audit_log_tenant_seq", "tenant_id", "seq"),
+)
+
+# Personal data found at ingest, per UTC day: the data-quality figures of the PII scanner.
+pii_findings = Table(
+    "pii_findings",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("action", String(16), nullable=False),  # "redacted" or "rejected"
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "day", "kind", "action"),
+)
+
+retention_runs = Table(
+    "retention_runs",
+    metadata,
+    Column("seq", Sequence, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("ran_at", Instant(), nullable=False),
+    Column("cutoff", Instant(), nullable=False),
+    Column("events_deleted", Integer, nullable=False),
+    Column("archive", String(1024), nullable=True),
+    Index("ix_retention_runs_tenant_seq", "tenant_id", "seq"),
 )
 
 # Read models that `stride rebuild` recomputes from the log; later capabilities add theirs.

@@ -15,6 +15,7 @@ class TenantRow:
     id: str
     name: str
     learner_secret: str
+    signing_key: str
     created_at: datetime
 
 
@@ -70,6 +71,7 @@ def get_key_with_tenant(connection: Connection, key_id: str) -> tuple[ApiKeyRow,
             *api_keys.c,
             tenants.c.name.label("tenant_name"),
             tenants.c.learner_secret,
+            tenants.c.signing_key,
             tenants.c.created_at.label("tenant_created_at"),
         )
         .join(tenants, tenants.c.id == api_keys.c.tenant_id)
@@ -78,7 +80,9 @@ def get_key_with_tenant(connection: Connection, key_id: str) -> tuple[ApiKeyRow,
     if row is None:
         return None
     key = ApiKeyRow(**{column.name: row._mapping[column.name] for column in api_keys.c})
-    tenant = TenantRow(row.tenant_id, row.tenant_name, row.learner_secret, row.tenant_created_at)
+    tenant = TenantRow(
+        row.tenant_id, row.tenant_name, row.learner_secret, row.signing_key, row.tenant_created_at
+    )
     return key, tenant
 
 

@@ -12,7 +12,7 @@ from stride.errors import InvalidInput, NotFound, Unauthenticated
 from stride.privacy.pseudonym import new_tenant_secret
 from stride.store import tenants as repo
 from stride.tenancy.keys import issue_key, parse_key, secret_matches
-from stride.tenancy.roles import Role
+from stride.tenancy.roles import KEY_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,16 @@ class CreatedKey:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the tenant, the key and its role, and the tenant's learner secret."""
+    """Who is calling: the tenant, the key and its role, and the tenant's learner secret.
+
+    `learner_key` is set for a learner's self-service token: it may touch that learner only.
+    """
 
     tenant_id: str
     key_id: str
     role: Role
     learner_secret: str
+    learner_key: str | None = None
 
 
 def create_tenant(connection: Connection, name: str, now: datetime) -> CreatedTenant:
@@ -52,13 +56,21 @@ def create_tenant(connection: Connection, name: str, now: datetime) -> CreatedTe
     if repo.find_tenant_by_name(connection, name) is not None:
         raise InvalidInput(f"A tenant named {name!r} already exists.")
     tenant_id = str(uuid.uuid4())
-    repo.insert_tenant(connection, repo.TenantRow(tenant_id, name, new_tenant_secret(), now))
+    repo.insert_tenant(
+        connection,
+        repo.TenantRow(tenant_id, name, new_tenant_secret(), new_tenant_secret(), now),
+    )
     key = create_key(connection, tenant_id, Role.ADMIN, now)
     return CreatedTenant(tenant_id, name, key.key_id, key.api_key)
 
 
 def create_key(connection: Connection, tenant_id: str, role: Role, now: datetime) -> CreatedKey:
     """Issue a key for a tenant; raises NotFound for an unknown tenant."""
+    if role not in KEY_ROLES:
+        raise InvalidInput(
+            f"A key cannot have the role {role.value!r}; learners get tokens instead "
+            "(POST /v1/learners/{id}/tokens)."
+        )
     if repo.get_tenant(connection, tenant_id) is None:
         raise NotFound(f"No tenant with id {tenant_id!r}; `stride tenants list` shows them.")
     issued = issue_key()

@@ -227,7 +227,7 @@ def _plateaus_by_definition(scores: np.ndarray) -> list[tuple[int, int]]:
         )
         m = len(pairwise)
         middle = (pairwise[(m - 1) // 2], pairwise[m // 2])
-        flat = -0.02 < middle[0] and middle[1] < 0.02
+        flat = middle[0] > -0.02 and middle[1] < 0.02
         return flat and float(sum(window.tolist())) / len(window) < 0.85
 
     found, start = [], 0

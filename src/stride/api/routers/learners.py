@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from stride.api.deps import EngineDep, learner_key_for, require
+from stride.api.deps import EngineDep, LearnerReader, LearnerWriter, learner_key_for
 from stride.api.schemas.learners import (
     ActivitiesPublic,
     ActivityPublic,
@@ -20,12 +20,11 @@ from stride.clock import utc_now
 from stride.learners import queries
 from stride.learners.profile import set_learner_timezone
 from stride.progress.activity import ActivityStatus
-from stride.tenancy.service import Principal
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
 
-Reader = Annotated[Principal, Depends(require("learners:read"))]
-Writer = Annotated[Principal, Depends(require("learners:write"))]
+Reader = LearnerReader
+Writer = LearnerWriter
 LearnerId = Annotated[
     str, Path(min_length=1, max_length=256, description="The platform's own learner id")
 ]

@@ -6,21 +6,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from stride.api.deps import EngineDep, SettingsDep, learner_key_for, require
+from stride.api.deps import EngineDep, LearnerReader, LearnerWriter, SettingsDep, learner_key_for
 from stride.clock import utc_now
 from stride.events.validation import ValidationLimits
 from stride.ingest.pipeline import TenantScope
 from stride.learners import enrollments, insights, programs, skills
-from stride.tenancy.service import Principal
 
 router = APIRouter(prefix="/v1/learners", tags=["learning"])
 
-Reader = Annotated[Principal, Depends(require("learners:read"))]
-Writer = Annotated[Principal, Depends(require("learners:write"))]
+Reader = LearnerReader
+Writer = LearnerWriter
 LearnerId = Annotated[
     str, Path(min_length=1, max_length=256, description="The platform's own learner id")
 ]
