@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 import orjson
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -66,6 +67,10 @@ class Server:
 
     def __init__(self, database_url: str, workers: int = 1) -> None:
         self.env = {**os.environ, "STRIDE_DATABASE_URL": database_url}
+        # A master key of the run's own, so no key file is written beside the working copy.
+        self.env.setdefault("STRIDE_SECRET_KEY", Fernet.generate_key().decode())
+        # The benchmark measures the server, not the per-key rate limit it would hit at once.
+        self.env.setdefault("STRIDE_RATE_LIMIT_PER_SECOND", "0")
         self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"

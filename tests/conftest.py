@@ -7,10 +7,13 @@ from cryptography.fernet import Fernet
 # One master key for the whole run (and the CLI processes it starts), so no test writes a
 # key file into the working directory.
 os.environ.setdefault("STRIDE_SECRET_KEY", Fernet.generate_key().decode())
+# No background retention in apps built by tests (tests that want it set it themselves).
+os.environ.setdefault("STRIDE_RETENTION_INTERVAL_HOURS", "0")
 
 from tests.fixtures.api import client
 from tests.fixtures.cli import stride_cli
 from tests.fixtures.database import (
+    app_role_engine,
     engine,
     postgres_engine,
     pytest_report_header,
@@ -19,6 +22,7 @@ from tests.fixtures.database import (
 from tests.fixtures.tenant import key_factory, tenant, tenant_factory
 
 __all__ = [
+    "app_role_engine",
     "client",
     "engine",
     "key_factory",

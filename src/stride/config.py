@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     # SECRET_KEY_FILE with a warning. Unset on PostgreSQL: Stride refuses to start.
     SECRET_KEY: str = ""
     SECRET_KEY_FILE: str = "stride.key"
+    # Where retention writes archived events (<dir>/<tenant id>/*.parquet); the operator's
+    # choice only, never a tenant's. The in-process retention job runs every so many hours
+    # (0: never; run `stride retention run` from cron instead), first after a short delay.
+    ARCHIVE_DIR: str = "archive"
+    RETENTION_INTERVAL_HOURS: float = Field(default=24.0, ge=0)
+    RETENTION_FIRST_RUN_SECONDS: float = Field(default=60.0, ge=0)
 
 
 @lru_cache

@@ -13,12 +13,23 @@ from sqlalchemy import Engine
 
 import stride
 from stride.api.problems import install_problem_handlers
-from stride.api.routers import catalog, events, health, learners, learning, rights
+from stride.api.routers import (
+    catalog,
+    consent,
+    events,
+    health,
+    learners,
+    learning,
+    privacy,
+    retention,
+    rights,
+)
 from stride.api.schemas.events import EventBatch
 from stride.api.security import install_http_hardening
 from stride.config import Settings, get_settings
 from stride.events.schema import Event
 from stride.observability.metrics import LatencyMiddleware, Metrics
+from stride.privacy.retention_job import RetentionJob
 from stride.store.database import create_db_engine
 from stride.tenancy.audit import ReadAuditBuffer
 
@@ -31,7 +42,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.read_audit.start()
+        app.state.retention_job.start()
         yield
+        app.state.retention_job.stop()
         app.state.read_audit.stop()
         if owns_engine:
             app.state.engine.dispose()
@@ -46,6 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or create_db_engine(settings.DATABASE_URL, settings.DB_POOL_SIZE)
     app.state.metrics = Metrics()
     app.state.read_audit = ReadAuditBuffer(app.state.engine)
+    app.state.retention_job = RetentionJob.from_settings(app.state.engine, settings)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(events.router)
@@ -53,6 +67,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(learning.router)
     app.include_router(catalog.router)
     app.include_router(rights.router)
+    app.include_router(consent.router)
+    app.include_router(privacy.router)
+    app.include_router(retention.router)
     install_http_hardening(app, settings)
     # Added last so it runs first: latency and status counts include the 413s and 429s.
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)

@@ -13,6 +13,7 @@ from stride.config import Settings
 from stride.errors import PermissionDenied, Unauthenticated
 from stride.observability.metrics import Metrics
 from stride.privacy.pseudonym import learner_key
+from stride.store.tenant_context import current_tenant
 from stride.tenancy.audit import ReadAuditBuffer
 from stride.tenancy.roles import PERMISSIONS, STAFF
 from stride.tenancy.service import Principal, authenticate
@@ -63,6 +64,9 @@ def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
                 f"A key with role {principal.role.value!r} may not do this; "
                 f"it needs one of: {', '.join(sorted(r.value for r in allowed))}."
             )
+        # Set in the request's task, so the sync endpoint's thread (a copied context) sees it;
+        # every transaction of the request then runs under Row-Level Security for this tenant.
+        current_tenant.set(principal.tenant_id)
         return principal
 
     return check

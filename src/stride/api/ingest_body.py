@@ -43,6 +43,8 @@ def _result(outcome: EventOutcome) -> dict[str, Any]:
         "id": outcome.event_id,
         "status": outcome.status.value,
     }
+    if outcome.reason is not None:
+        result["reason"] = outcome.reason.value
     if outcome.errors:
         result["error"] = outcome.errors[0].as_dict()
         result["errors"] = [error.as_dict() for error in outcome.errors]

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from stride.api.responses import ProblemBody
 from stride.errors import (
+    ConfigurationError,
     Conflict,
     FieldError,
     InvalidInput,
@@ -34,6 +35,8 @@ STATUS_BY_ERROR: dict[type[StrideError], int] = {
     PayloadTooLarge: 413,
     Unauthenticated: 401,
     PermissionDenied: 403,
+    # The operator's setup is wrong (e.g. the master key): not the client's doing.
+    ConfigurationError: 503,
 }
 
 

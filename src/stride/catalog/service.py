@@ -15,6 +15,8 @@ from stride.errors import NotFound
 from stride.ingest.rebuild import refold_mastery
 from stride.store.catalogs import catalog_document_of, save_catalog
 from stride.store.transactions import write_transaction
+from stride.tenancy.audit import audit, operator_principal
+from stride.tenancy.service import Principal
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,25 @@ def apply_catalog(
     document: object,
     now: datetime,
     on_progress: Callable[[int], None] | None = None,
+    actor: Principal | None = None,
 ) -> AppliedCatalog:
-    """Raises InvalidInput listing every problem; then nothing is applied."""
+    """Raises InvalidInput listing every problem; then nothing is applied.
+
+    The change is audited under `actor` (the CLI operator when None).
+    """
     catalog = parse_catalog(document)
     with write_transaction(engine) as connection:
         version, previous = save_catalog(connection, tenant_id, catalog, now)
         refold = previous != catalog.mastery_fingerprint()
         refolded = refold_mastery(connection, tenant_id, on_progress) if refold else 0
+        audit(
+            connection,
+            actor or operator_principal(connection, tenant_id),
+            "catalog.apply",
+            "catalog",
+            now=now,
+            detail={"version": version, "mastery_refolded": refold},
+        )
     return AppliedCatalog(
         version=version,
         applied_at=now,

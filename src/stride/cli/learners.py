@@ -14,13 +14,11 @@ from stride.bootstrap import open_engine
 from stride.cli.output import JsonOption, clear_errors, console, emit, error_console
 from stride.cli.tenant_option import TenantOption
 from stride.clock import utc_now
-from stride.errors import InvalidInput, NotFound
+from stride.errors import InvalidInput
 from stride.learners.export_formats import ExportFormat, render
 from stride.learners.rights import erase_and_audit, export_and_audit, json_safe
 from stride.privacy.pseudonym import learner_key
-from stride.store.tenants import get_tenant
-from stride.tenancy.audit import CLI_PRINCIPAL_KEY_ID
-from stride.tenancy.roles import Role
+from stride.tenancy.audit import operator_principal
 from stride.tenancy.service import Principal
 
 app = typer.Typer(help="Export or erase one learner's data.", no_args_is_help=True)
@@ -29,12 +27,8 @@ LearnerArgument = typer.Argument(..., help="The platform's own learner id")
 
 
 def _operator(engine: Engine, tenant_id: str) -> Principal:
-    """The CLI acts as an admin of the tenant; the audit log records it as `cli`."""
     with engine.connect() as connection:
-        tenant = get_tenant(connection, tenant_id)
-    if tenant is None:
-        raise NotFound(f"No tenant with id {tenant_id!r}; `stride tenants list` shows them.")
-    return Principal(tenant.id, CLI_PRINCIPAL_KEY_ID, Role.ADMIN, tenant.learner_secret)
+        return operator_principal(connection, tenant_id)
 
 
 def _write_private(path: Path, data: bytes) -> None:

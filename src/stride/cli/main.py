@@ -8,13 +8,13 @@ import typer
 import uvicorn
 
 from stride.bootstrap import open_engine
-from stride.cli import catalog, db, evaluate, fit, keys, learners, tenants
+from stride.cli import catalog, db, evaluate, fit, keys, learners, privacy, retention, tenants
 from stride.cli.output import JsonOption, clear_errors, console, emit, progress_bar
 from stride.clock import utc_now
 from stride.config import get_settings
 from stride.demo.service import run_demo
 from stride.errors import NotFound
-from stride.ingest.rebuild import rebuild_tenant
+from stride.ingest.rebuild import check_log_is_whole, rebuild_tenant
 from stride.store.event_log import count_events
 from stride.store.tenants import get_tenant, list_tenants
 
@@ -26,6 +26,8 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(fit.app, name="fit")
 app.add_typer(evaluate.app, name="evaluate")
 app.add_typer(learners.app, name="learners")
+app.add_typer(retention.app, name="retention")
+app.add_typer(privacy.app, name="privacy")
 
 
 @app.command()
@@ -54,6 +56,9 @@ def serve(
 @app.command()
 def rebuild(
     tenant: str | None = typer.Option(None, "--tenant", help="Only this tenant (default: all)"),
+    force: bool = typer.Option(
+        False, "--force", help="Rebuild even though retention removed old events (loses them)"
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Recompute every read model from the event log."""
@@ -64,12 +69,14 @@ def rebuild(
                 raise NotFound(f"No tenant with id {tenant!r}; `stride tenants list` shows them.")
             ids = [tenant] if tenant else [t.id for t in list_tenants(connection)]
             totals = {tid: count_events(connection, tid) for tid in ids}
+            for tenant_id in ids if not force else []:  # refuse before any work
+                check_log_is_whole(connection, tenant_id)
         folded: dict[str, int] = {}
         with progress_bar() as progress:
             for tenant_id in ids:
                 task = progress.add_task(f"Rebuilding {tenant_id[:8]}", total=totals[tenant_id])
                 folded[tenant_id] = rebuild_tenant(
-                    engine, tenant_id, partial(progress.advance, task)
+                    engine, tenant_id, partial(progress.advance, task), force
                 )
     emit(
         as_json,

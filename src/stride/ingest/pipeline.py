@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,10 +20,15 @@ from stride.events.validation import (
     validate_event,
 )
 from stride.ingest.projector import project_events
+from stride.privacy.consent import learners_with_consent
+from stride.privacy.pii import PiiPolicy, scan_event
+from stride.privacy.policy import PrivacyPolicy, Purpose
+from stride.privacy.policy_service import get_policy
 from stride.privacy.pseudonym import learner_key
 from stride.store import event_log
 from stride.store.learners import register_learners
 from stride.store.locks import lock_learners
+from stride.store.privacy import add_pii_findings
 from stride.store.transactions import write_transaction
 
 
@@ -34,7 +39,18 @@ class EventStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class RejectReason(StrEnum):
+    INVALID = "invalid"  # fails the event schema or rules
+    PII = "pii"  # holds personal data in a field the tenant's policy rejects it in
+    CONSENT = "consent"  # the learner does not consent to analytics
+    RETENTION = "retention"  # older than the tenant keeps raw events
+
+
 CONFLICT_ERROR = FieldError("id", "an event with this id is already stored with other content")
+CONSENT_ERROR = FieldError(
+    "learner",
+    "this learner has not consented to analytics, so their events are not stored",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,7 @@ class EventOutcome:
     event_id: str | None
     status: EventStatus
     errors: tuple[FieldError, ...] = ()
+    reason: RejectReason | None = None  # set when rejected
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,17 @@ class _Candidate:
     recorded: RecordedEvent
 
 
+@dataclass
+class _PiiTally:
+    """(kind, "redacted" | "rejected") -> findings in this batch."""
+
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, found: dict[str, int], action: str) -> None:
+        for kind, n in found.items():
+            self.counts[(kind, action)] += n
+
+
 def ingest_events(
     engine: Engine,
     scope: TenantScope,
@@ -91,11 +119,21 @@ def ingest_events(
     outcomes: dict[int, EventOutcome] = {}
     candidates: dict[str, _Candidate] = {}
     learner_keys: dict[str, str] = {}  # a batch holds few learners: hash each id once
+    with engine.connect() as connection:
+        policy = get_policy(connection, scope.tenant_id)
+    pii = _PiiTally()
+    keep_days = policy.document.retention.raw_events_days
+    # Retention would delete such an event again, and after it a resend is no longer seen as
+    # a duplicate: it would be folded twice.
+    cutoff = received_at - timedelta(days=keep_days) if keep_days is not None else None
     for index, raw in enumerate(raw_events):
-        candidate_or_errors = _prepare(index, raw, scope, limits, received_at, learner_keys)
-        if isinstance(candidate_or_errors, list):
+        candidate_or_errors = _prepare(
+            index, raw, scope, limits, received_at, learner_keys, policy.pii, pii, cutoff
+        )
+        if isinstance(candidate_or_errors, tuple):
+            errors, reason = candidate_or_errors
             outcomes[index] = EventOutcome(
-                index, _raw_id(raw), EventStatus.REJECTED, tuple(candidate_or_errors)
+                index, _raw_id(raw), EventStatus.REJECTED, tuple(errors), reason
             )
             continue
         candidate = candidate_or_errors
@@ -105,18 +143,38 @@ def ingest_events(
         else:  # the same id twice in one batch: the first one stands
             outcomes[index] = _repeat_outcome(candidate, earlier.content_hash)
 
-    if candidates:
-        outcomes.update(_store(engine, scope.tenant_id, candidates, received_at))
+    if candidates or pii.counts:
+        outcomes.update(_store(engine, scope.tenant_id, candidates, received_at, policy, pii))
     return IngestReport([outcomes[index] for index in range(len(raw_events))])
 
 
 def _store(
-    engine: Engine, tenant_id: str, candidates: dict[str, _Candidate], received_at: datetime
+    engine: Engine,
+    tenant_id: str,
+    candidates: dict[str, _Candidate],
+    received_at: datetime,
+    policy: PrivacyPolicy,
+    pii: _PiiTally,
 ) -> dict[int, EventOutcome]:
     outcomes: dict[int, EventOutcome] = {}
     with write_transaction(engine) as connection:
+        add_pii_findings(connection, tenant_id, received_at.date(), pii.counts)
         learners = {c.recorded.learner_key for c in candidates.values()}
         lock_learners(connection, tenant_id, learners)
+        # Under the learners' locks, so a withdrawal that committed first is seen.
+        consenting = learners_with_consent(
+            connection, tenant_id, learners, Purpose.ANALYTICS, policy
+        )
+        for event_id, candidate in list(candidates.items()):
+            if candidate.recorded.learner_key not in consenting:
+                del candidates[event_id]
+                outcomes[candidate.index] = EventOutcome(
+                    candidate.index,
+                    event_id,
+                    EventStatus.REJECTED,
+                    (CONSENT_ERROR,),
+                    RejectReason.CONSENT,
+                )
         stored = event_log.find_content_hashes(connection, tenant_id, candidates)
         fresh = [c for c in candidates.values() if c.event_id not in stored]
         inserted = event_log.append_events(connection, [c.row for c in fresh])
@@ -146,15 +204,29 @@ def _prepare(
     limits: ValidationLimits,
     received_at: datetime,
     learner_keys: dict[str, str],
-) -> _Candidate | list[FieldError]:
+    pii_policy: PiiPolicy,
+    pii: _PiiTally,
+    cutoff: datetime | None,
+) -> _Candidate | tuple[list[FieldError], RejectReason]:
     event = validate_event(raw, limits)
     if isinstance(event, list):
-        return event
+        return event, RejectReason.INVALID
+    instant = event.timestamp.astimezone(UTC)  # once here; every later use wants UTC
+    if cutoff is not None and instant < cutoff:
+        reason = "older than this tenant keeps raw events (its retention policy)"
+        return [FieldError("timestamp", reason)], RejectReason.RETENTION
     key = learner_keys.get(event.learner)
     if key is None:
         key = learner_keys[event.learner] = learner_key(scope.learner_secret, event.learner)
-    instant = event.timestamp.astimezone(UTC)  # once here; every later use wants UTC
-    payload = stored_payload(raw, event.id, instant)
+    scanned = scan_event(stored_payload(raw, event.id, instant), pii_policy)
+    if scanned.rejected:
+        pii.add(scanned.counts, "rejected")
+        return [
+            FieldError(v.path, f"holds personal data ({v.kind}), which this tenant rejects")
+            for v in scanned.rejected
+        ], RejectReason.PII
+    pii.add(scanned.counts, "redacted")
+    payload = scanned.redacted_payload
     fingerprint = content_hash(key, payload)
     event_id = payload["id"]
     activity, result = event.activity, event.result

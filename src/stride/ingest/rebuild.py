@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, delete
 
+from stride.errors import Conflict
 from stride.events.recorded import RecordedEvent, recorded_from_payload
 from stride.ingest.mastery_projector import project_mastery
 from stride.ingest.projector import project_events
 from stride.store import event_log
 from stride.store.learners import load_timezones
 from stride.store.read_models import delete_read_models
+from stride.store.retention import has_deleted_events
 from stride.store.tables import learner_skills
 from stride.store.transactions import write_transaction
 
@@ -21,12 +23,30 @@ def _recorded(event: event_log.LoggedEvent) -> RecordedEvent:
     return recorded_from_payload(event.event_id, event.learner_key, event.event_time, event.payload)
 
 
+def check_log_is_whole(connection: Connection, tenant_id: str) -> None:
+    """Raise Conflict when retention removed some of the tenant's events: a refold would drop
+    their history from the read models."""
+    if has_deleted_events(connection, tenant_id):
+        raise Conflict(
+            f"Retention removed old events of tenant {tenant_id}, so a rebuild from the log "
+            "would lose their history from the read models; pass --force to rebuild anyway."
+        )
+
+
 def rebuild_tenant(
-    engine: Engine, tenant_id: str, on_progress: Callable[[int], None] | None = None
+    engine: Engine,
+    tenant_id: str,
+    on_progress: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> int:
-    """Drop and refold every read model of a tenant in one transaction; return events folded."""
+    """Drop and refold every read model of a tenant in one transaction; return events folded.
+
+    Raises Conflict (see `check_log_is_whole`) after retention removed events, unless `force`.
+    """
     folded = 0
     with write_transaction(engine) as connection:
+        if not force:
+            check_log_is_whole(connection, tenant_id)
         delete_read_models(connection, tenant_id)
         for chunk in event_log.iter_events(connection, tenant_id):
             project_events(connection, tenant_id, [_recorded(e) for e in chunk])

@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 
-from stride.errors import FieldError, InvalidInput
+from stride.errors import Conflict, FieldError, InvalidInput
 from stride.ingest.rebuild import rebuild_learner
 from stride.learners.views import ProfileView
 from stride.store import learners as learner_repo
 from stride.store.locks import lock_learners
+from stride.store.retention import has_deleted_events
 from stride.store.transactions import write_transaction
 
 
@@ -40,6 +41,13 @@ def set_learner_timezone(
         learner_repo.register_learners(connection, tenant_id, [learner_key], now)
         profile = learner_repo.get_profile(connection, tenant_id, learner_key)
         if profile is not None and profile.timezone != timezone:
+            if has_deleted_events(connection, tenant_id):
+                # Local days are refolded from the log, which no longer holds the old events.
+                raise Conflict(
+                    "Retention removed this tenant's older events, so the learner's days "
+                    "cannot be recomputed in another time zone; the time zone stays "
+                    f"{profile.timezone}."
+                )
             learner_repo.set_timezone(connection, tenant_id, learner_key, timezone)
             rebuild_learner(connection, tenant_id, learner_key)
     return ProfileView(learner_key, timezone)

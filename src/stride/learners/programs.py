@@ -17,6 +17,8 @@ from stride.ingest.mastery_projector import mastery_rules
 from stride.learners.enrollments import EnrollmentView, enrollment_view
 from stride.learners.history import learner_activities_of, learner_events
 from stride.learners.profile_lookup import learner_profile
+from stride.privacy.consent import require_consent
+from stride.privacy.policy import Purpose
 from stride.progress.activity import ActivityProgress
 from stride.progress.completion import (
     NodeProgress,
@@ -177,6 +179,7 @@ def get_forecast(
     """When the learner will finish a program or course at their recent pace, and where
     each of its skills will stand in 30 days."""
     profile = learner_profile(connection, tenant_id, learner_key)
+    require_consent(connection, tenant_id, learner_key, Purpose.PERSONALIZATION)
     catalog = _catalog(connection, tenant_id)
     _activity(catalog, activity_id, ENROLLABLE)
     activities = learner_activities_of(connection, tenant_id, learner_key)

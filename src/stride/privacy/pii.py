@@ -27,7 +27,7 @@ import ipaddress
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal
@@ -190,6 +190,8 @@ _DETECTORS: tuple[Callable[[str], Iterator[Finding]], ...] = (
     _emails,
     _phones,
 )
+# Every kind but e-mail and IPv6 (which need "@" or ":") holds at least this many digits.
+_FEWEST_DIGITS = 4
 # On equal length the most specific kind wins: a Luhn-checked card over a phone, say.
 _RANK: dict[str, int] = {"card": 0, "national_id": 1, "ip": 2, "email": 3, "phone": 4}
 
@@ -199,6 +201,9 @@ def scan_text(text: str) -> list[Finding]:
 
     Where candidates overlap, the longest wins, then the most specific kind.
     """
+    digits = sum(map(str.isdigit, text))
+    if digits < _FEWEST_DIGITS and "@" not in text and ":" not in text:
+        return []  # most ids and words: nothing any detector could match
     candidates = sorted(
         (finding for detect in _DETECTORS for finding in detect(text)),
         key=lambda f: (f.start - f.end, _RANK[f.kind], f.start),
@@ -246,11 +251,29 @@ class PiiPolicy:
 
     fields: Mapping[str, Action]
     default: Action | None = None
+    # Ingest asks for the same few paths on every event: resolve each once.
+    _actions: dict[str, Action | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def action_for(self, path: str) -> Action | None:
         """The action of the longest prefix covering `path`, else the default."""
+        if path in self._actions:
+            return self._actions[path]
         covering = [prefix for prefix in self.fields if _covers(prefix, path)]
-        return self.fields[max(covering, key=len)] if covering else self.default
+        action = self.fields[max(covering, key=len)] if covering else self.default
+        if len(self._actions) < _MAX_CACHED_PATHS:
+            self._actions[path] = action
+        return action
+
+    def reaches(self, key: str) -> bool:
+        """Whether any string under the top-level `key` can be scanned."""
+        return self.default is not None or any(
+            _covers(prefix, key) or _covers(key, prefix) for prefix in self.fields
+        )
+
+
+_MAX_CACHED_PATHS = 10_000  # properties may hold many distinct keys; bound the memory
 
 
 def _covers(prefix: str, path: str) -> bool:
@@ -292,7 +315,9 @@ def scan_event(payload: Mapping[str, Any], policy: PiiPolicy) -> PiiOutcome:
     """Scan each string of `payload` that `policy` covers; the input is never mutated."""
     walk = _Walk(policy)
     redacted = {
-        key: value if key == LEARNER_FIELD else walk.value(value, str(key))
+        key: walk.value(value, str(key))
+        if key != LEARNER_FIELD and policy.reaches(str(key))
+        else value
         for key, value in payload.items()
     }
     return PiiOutcome(list(walk.rejected), redacted, walk.counts)

@@ -9,16 +9,14 @@ every secret with a new key while the old one still opens them (see rotate_maste
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from pathlib import Path
 
-import structlog
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from stride.config import get_settings
 from stride.errors import ConfigurationError
-
-log = structlog.get_logger()
 
 _lock = threading.Lock()
 _cached: tuple[tuple[str, ...], MultiFernet] | None = None
@@ -57,11 +55,12 @@ def master_keys() -> tuple[str, ...]:
             "key: generate it with `stride keys generate-master` and set STRIDE_SECRET_KEY."
         )
     write_key_file(path, (Fernet.generate_key().decode(),))
-    log.warning(
-        "generated a master key",
-        file=str(path),
-        advice="keep this file safe and back it up apart from the database, "
-        "or set STRIDE_SECRET_KEY",
+    # On stderr, so that `--json` output stays one JSON object.
+    print(
+        f"warning: STRIDE_SECRET_KEY is not set; generated a master key into {path}. Keep that "
+        "file safe and back it up apart from the database (without it the tenants' secrets "
+        "cannot be opened), or set STRIDE_SECRET_KEY.",
+        file=sys.stderr,
     )
     return _parse_keys(path.read_text())
 

@@ -33,9 +33,7 @@ def _tie_term(values: NDArray[np.float64]) -> int:
     return sum(k * (k - 1) * (2 * k + 5) for k in counts[counts > 1].tolist())
 
 
-def theil_sen(
-    y: NDArray[np.float64], x: NDArray[np.float64], confidence: float = 0.95
-) -> TheilSen:
+def theil_sen(y: NDArray[np.float64], x: NDArray[np.float64], confidence: float = 0.95) -> TheilSen:
     """Median of the slopes between every pair of points with distinct x, and its interval.
 
     Raises ValueError when no two points differ in x (no slope is defined).

@@ -6,9 +6,10 @@ import sqlite3
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from stride.store.tenant_context import current_tenant
 from stride.store.transactions import install_sqlite_begin
 
 
@@ -34,6 +35,14 @@ def _set_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -
     cursor.close()
 
 
+def _set_tenant_setting(connection: Connection) -> None:
+    # Transaction-local (is_local = true): a pooled connection never carries it to the next
+    # transaction, whoever checks it out. One extra round trip per transaction with a tenant.
+    tenant_id = current_tenant.get()
+    if tenant_id is not None:
+        connection.exec_driver_sql("SELECT set_config('stride.tenant_id', %s, true)", (tenant_id,))
+
+
 def create_db_engine(url: str, pool_size: int = 8) -> Engine:
     """Build the engine for a database URL (sqlite:///... or postgresql+psycopg://...)."""
     parsed = make_url(url)
@@ -49,7 +58,7 @@ def create_db_engine(url: str, pool_size: int = 8) -> Engine:
         event.listen(engine, "connect", _set_sqlite_pragmas)
         install_sqlite_begin(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         parsed,
         json_serializer=_dumps,
         json_deserializer=orjson.loads,
@@ -57,6 +66,9 @@ def create_db_engine(url: str, pool_size: int = 8) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=True,
     )
+    # Row-Level Security (migration 0004) filters by this setting.
+    event.listen(engine, "begin", _set_tenant_setting)
+    return engine
 
 
 def is_reachable(engine: Engine) -> bool:

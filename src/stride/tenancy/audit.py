@@ -22,14 +22,26 @@ import structlog
 from sqlalchemy import Connection, Engine
 
 from stride.clock import utc_now
+from stride.errors import NotFound
 from stride.store.audit import AuditRow, append_audit
+from stride.store.tenant_context import tenant_context
+from stride.store.tenants import get_tenant
 from stride.store.transactions import write_transaction
+from stride.tenancy.roles import Role
 from stride.tenancy.service import Principal
 
 log = structlog.get_logger()
 
 # The actor recorded for operator commands run with the `stride` CLI (no API key).
 CLI_PRINCIPAL_KEY_ID = "cli"
+
+
+def operator_principal(connection: Connection, tenant_id: str) -> Principal:
+    """The `stride` CLI acts as an admin of the tenant; the audit log records it as `cli`."""
+    tenant = get_tenant(connection, tenant_id)
+    if tenant is None:
+        raise NotFound(f"No tenant with id {tenant_id!r}; `stride tenants list` shows them.")
+    return Principal(tenant.id, CLI_PRINCIPAL_KEY_ID, Role.ADMIN, tenant.learner_secret)
 
 
 def audit_subject(learner_key: str) -> str:
@@ -101,7 +113,9 @@ class ReadAuditBuffer:
             if not rows:
                 return
             try:
-                with write_transaction(self._engine) as connection:
+                # Rows of several tenants, flushed from any request's thread: operator mode,
+                # or Row-Level Security would refuse the other tenants' rows.
+                with tenant_context(None), write_transaction(self._engine) as connection:
                     append_audit(connection, rows)
             except Exception:
                 # Keep the entries for the next round rather than lose them.

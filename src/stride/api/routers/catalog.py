@@ -77,7 +77,7 @@ async def put_catalog(
     body = await read_body(request, settings.MAX_BODY_BYTES)
     document = load_catalog_text(body, content_type=media_type)
     applied = await run_in_threadpool(
-        apply_catalog, engine, principal.tenant_id, document, utc_now()
+        apply_catalog, engine, principal.tenant_id, document, utc_now(), None, principal
     )
     summary = asdict(applied)
     summary.pop("document")

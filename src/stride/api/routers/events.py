@@ -17,7 +17,7 @@ from stride.api.responses import JSONBody
 from stride.api.schemas.events import IngestResultPublic
 from stride.clock import utc_now
 from stride.events.validation import ValidationLimits
-from stride.ingest.pipeline import EventStatus, TenantScope, ingest_events
+from stride.ingest.pipeline import EventStatus, RejectReason, TenantScope, ingest_events
 from stride.tenancy.service import Principal
 
 router = APIRouter(tags=["events"])
@@ -41,6 +41,20 @@ _BODY_DOC = {
 
 
 # A body holding one event answers like a single resource would when that event is refused.
+# A lone event refused for who it is about or what it holds, rather than for its form.
+_REJECTION_PROBLEMS = {
+    RejectReason.CONSENT: (
+        403,
+        "consent_required",
+        "The learner has not consented to analytics; the event was not stored.",
+    ),
+    RejectReason.PII: (
+        422,
+        "personal_data",
+        "The event holds personal data in a field this tenant's policy rejects it in.",
+    ),
+}
+
 _SINGLE_EVENT_PROBLEMS = {
     EventStatus.REJECTED: (422, "invalid_event", "The event failed validation."),
     EventStatus.CONFLICT: (
@@ -83,6 +97,11 @@ async def post_events(
 
     content = report_body(report, counts)
     outcome = report.outcomes[0] if single else None
+    if outcome is not None and outcome.reason in _REJECTION_PROBLEMS:
+        status_code, code, detail = _REJECTION_PROBLEMS[outcome.reason]
+        return problem(
+            status_code, code, detail, request.url.path, list(outcome.errors), extra=content
+        )
     if outcome is not None and outcome.status in _SINGLE_EVENT_PROBLEMS:
         status_code, code, detail = _SINGLE_EVENT_PROBLEMS[outcome.status]
         return problem(

@@ -22,6 +22,7 @@ class EventResultPublic(BaseModel):
     index: int
     id: str | None
     status: Literal["accepted", "duplicate", "conflict", "rejected"]
+    reason: Literal["invalid", "pii", "consent", "retention"] | None = None
     error: FieldErrorPublic | None = None
     errors: list[FieldErrorPublic] | None = None
 

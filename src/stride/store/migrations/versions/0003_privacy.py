@@ -37,17 +37,13 @@ def _seal_tenant_secrets() -> None:
         connection.execute(
             tenants.update()
             .where(tenants.c.id == tenant_id)
-            .values(
-                learner_secret=seal(learner_secret), signing_key=seal(secrets.token_hex(32))
-            )
+            .values(learner_secret=seal(learner_secret), signing_key=seal(secrets.token_hex(32)))
         )
 
 
 def upgrade() -> None:
     with op.batch_alter_table("tenants") as batch:
-        batch.alter_column(
-            "learner_secret", type_=sa.String(length=512), existing_nullable=False
-        )
+        batch.alter_column("learner_secret", type_=sa.String(length=512), existing_nullable=False)
         batch.add_column(sa.Column("signing_key", sa.String(length=512), nullable=True))
     _seal_tenant_secrets()
     with op.batch_alter_table("tenants") as batch:

@@ -1,0 +1,377 @@
+"""Tenant isolation over every operation of the OpenAPI document.
+
+Tenants A and B share a database, a catalog's ids and raw learner ids. Every operation is
+called with A's credentials (each key role and a learner token) on B's identifiers. None may
+answer with B's data, resolve an id only B has, or change a single row of B's.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from stride.api.app import create_app
+from stride.clock import utc_now
+from stride.config import Settings
+from stride.privacy.pseudonym import learner_key
+from stride.store.tables import metadata
+from stride.store.tenants import get_tenant, list_api_keys
+from stride.tenancy.audit import audit_subject
+from stride.tenancy.roles import KEY_ROLES, Role
+from stride.tenancy.service import create_key
+from stride.tenancy.tokens import issue_learner_token
+from tests.api.helpers import bearer
+from tests.catalogs import small_catalog
+from tests.factories import make_event
+from tests.fixtures.tenant import TenantUnderTest, make_tenant
+
+SHARED = "ana"  # a raw learner id both tenants have
+A_OTHER = "ben"  # a learner only A has: A's learner token for ana must not open it
+SHARED_PROGRAM, SHARED_MODULE = "prog", "prog/c1/m1"  # small_catalog's, in both catalogs
+EXERCISE, QUIZ = "prog/c1/m1/ex1", "prog/c1/m2/quiz"
+
+
+@dataclass
+class World:
+    a: TenantUnderTest
+    b: TenantUnderTest
+    secret: str  # in B's titles, responses, properties and policy: must never reach A
+    b_only: str = field(default_factory=lambda: f"b-only-{uuid.uuid4().hex[:8]}")
+    b_prog: str = field(default_factory=lambda: f"bprog{uuid.uuid4().hex[:8]}")
+    b_event_ids: list[str] = field(default_factory=list)
+    b_key_ids: list[str] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
+
+    @property
+    def b_module(self) -> str:
+        return f"{self.b_prog}/c/m"
+
+
+def _ago(minutes: float) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()
+
+
+def _events(learner: str, note: str = "") -> list[dict[str, Any]]:
+    def ev(kind: str, activity: str, atype: str, minutes: float, **extra: Any) -> dict[str, Any]:
+        where = {"id": activity, "type": atype}
+        return make_event(
+            type=kind, learner=learner, timestamp=_ago(minutes), activity=where, **extra
+        )
+
+    result = {"score": 0.9, "success": True, "duration_s": 120, "response": f"{note} answer"}
+    properties = {"note": f"{note} mail someone@example.com"}  # redacted: a PII finding
+    context = {"platform": "web", "extra": f"{note} context"}
+    return [
+        ev("exercise.attempted", EXERCISE, "exercise", 90, result=result, properties=properties),
+        ev("activity.completed", EXERCISE, "exercise", 80),
+        ev("assessment.submitted", QUIZ, "assessment", 70, result=result, context=context),
+        ev("activity.started", QUIZ, "assessment", 60 * 24 * 90),  # for a retention run
+    ]
+
+
+def _b_catalog(world: World) -> dict[str, Any]:
+    catalog = small_catalog()
+    catalog["name"] = f"{world.secret} catalog"
+    for activity in catalog["activities"]:
+        activity["title"] = f"{world.secret} {activity['title']}"
+    p = world.b_prog
+    catalog["activities"] += [  # a program only B has
+        {"id": p, "type": "program", "title": f"{world.secret} P"},
+        {"id": f"{p}/c", "type": "course", "parent": p, "title": f"{world.secret} C"},
+        {"id": f"{p}/c/m", "type": "module", "parent": f"{p}/c", "title": f"{world.secret} M"},
+        {"id": f"{p}/c/m/x", "type": "exercise", "parent": f"{p}/c/m", "title": "X"},
+    ]
+    return catalog
+
+
+def _populate(
+    client: TestClient,
+    tenant: TenantUnderTest,
+    catalog: dict[str, Any],
+    learners: dict[str, str],
+    programs: list[str],
+    policy: dict[str, Any],
+) -> list[str]:
+    """Catalog, policy, events, enrollments and consents; returns the event ids sent."""
+    headers = bearer(tenant.admin_key)
+    calls = [("PUT", "/v1/catalog", catalog), ("PUT", "/v1/privacy/policy", policy)]
+    sent = [event for raw, note in learners.items() for event in _events(raw, note)]
+    calls.append(("POST", "/v1/events", sent))
+    for raw in learners:
+        calls += [("POST", f"/v1/learners/{raw}/enrollments", {"activity_id": p}) for p in programs]
+        calls.append(("PUT", f"/v1/learners/{raw}/consent", {"research": True}))
+    for method, path, body in calls:
+        response = client.request(method, path, json=body, headers=headers)
+        assert response.status_code < 300, f"{method} {path}: {response.text}"
+    return [event["id"] for event in sent]
+
+
+def _build_world(client: TestClient, engine: Engine) -> World:
+    w = World(make_tenant(engine), make_tenant(engine), f"Bsecret{uuid.uuid4().hex}")
+    a_learners = {SHARED: "a", A_OTHER: "a"}
+    _populate(client, w.a, small_catalog(), a_learners, [SHARED_PROGRAM], {"min_group_size": 5})
+    b_fields = {"properties": "redact", f"properties.{w.secret}": "reject"}
+    b_policy = {"min_group_size": 7, "pii": {"fields": b_fields}}
+    b_learners = {SHARED: w.secret, w.b_only: w.secret}
+    b_programs = [SHARED_PROGRAM, w.b_prog]
+    w.b_event_ids = _populate(client, w.b, _b_catalog(w), b_learners, b_programs, b_policy)
+    with engine.connect() as connection:
+        b_row = get_tenant(connection, w.b.tenant_id)
+        w.b_key_ids = [key.id for key in list_api_keys(connection, w.b.tenant_id)]
+    assert b_row is not None
+    b_keys = [learner_key(b_row.learner_secret, raw) for raw in b_learners]
+    b_keys += [audit_subject(key) for key in b_keys]
+    w.markers = [w.secret, b_row.id, b_row.name, b_row.learner_secret, b_row.signing_key]
+    w.markers += [*w.b_key_ids, *b_keys, *w.b_event_ids]
+    return w
+
+
+# How to fill each parameter with B's identifiers (or, for the rest, with valid values).
+PATH_VALUES: dict[str, Callable[[World], list[str]]] = {
+    "learner_id": lambda w: [SHARED, w.b_only, A_OTHER],
+    "program_id": lambda w: [SHARED_PROGRAM, w.b_prog],
+    "module_id": lambda w: [SHARED_MODULE, w.b_module],
+    "activity_id": lambda w: [SHARED_PROGRAM, w.b_prog],
+}
+QUERY_VALUES: dict[str, Callable[[World], list[str]]] = {
+    "program": lambda w: [SHARED_PROGRAM, w.b_prog],
+    "format": lambda w: ["json", "zip"],
+    "status": lambda w: ["completed", "in_progress"],
+    "limit": lambda w: ["500"],
+    "offset": lambda w: ["0"],
+    "after": lambda w: ["0"],
+    "action": lambda w: ["policy.update", "consent.update"],
+    "key_id": lambda w: w.b_key_ids,
+    "learner": lambda w: [SHARED, w.b_only],
+}
+# Filters over A's own records: the audit trail holds A's own reads of any id, even B's.
+FILTERS = {"learner"}
+# Parameters not named above (time bounds) by their schema's format: wide open.
+FORMAT_VALUES = {"date": ["2000-01-01", "2100-01-01"], "date-time": ["2000-01-01T00:00:00Z"]}
+# Bodies that work for the route in B's own hands, keyed by "METHOD /path".
+BODIES: dict[str, Callable[[World], list[Any]]] = {
+    # B's event ids with A's content: new events in A, never duplicates of B's.
+    "POST /v1/events": lambda w: [
+        [
+            make_event(id=i, learner=(SHARED, w.b_only)[n % 2], timestamp=_ago(5))
+            for n, i in enumerate(w.b_event_ids)
+        ]
+    ],
+    "PUT /v1/catalog": lambda w: [small_catalog()],
+    # A's retention run then removes A's old events, and must leave B's alone.
+    "PUT /v1/privacy/policy": lambda w: [{"retention": {"raw_events_days": 30}}],
+    "PUT /v1/learners/{learner_id}": lambda w: [{"timezone": "Europe/Paris"}],
+    "POST /v1/learners/{learner_id}/enrollments": lambda w: [
+        {"activity_id": SHARED_PROGRAM},
+        {"activity_id": w.b_prog, "activity_type": "program"},
+    ],
+    "PUT /v1/learners/{learner_id}/consent": lambda w: [{"research": False}],
+    "POST /v1/learners/{learner_id}/tokens": lambda w: [{"ttl_seconds": 60}],
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    label: str  # the operation, "METHOD /path"
+    method: str
+    url: str
+    params: dict[str, str]
+    body: Any
+    filled: dict[str, str]  # path parameters
+
+    @property
+    def values(self) -> set[str]:
+        return {*self.filled.values(), *self.params.values()}
+
+
+def _format(schema: dict[str, Any]) -> str | None:
+    """The format of a parameter's schema, looking through `anyOf: [..., null]`."""
+    found = [schema, *schema.get("anyOf", [])]
+    return next((part["format"] for part in found if "format" in part), None)
+
+
+def _plan(w: World, label: str, operation: dict[str, Any]) -> list[Call] | str:
+    """Every way to call the operation with B's identifiers, or why it cannot be called."""
+    method, path = label.split(" ", 1)
+    paths: list[list[tuple[str, str]]] = [[]]
+    required: list[list[tuple[str, str]]] = [[]]
+    optional: list[tuple[str, str]] = []
+    for parameter in operation.get("parameters", []):
+        name, where = parameter["name"], parameter["in"]
+        table = PATH_VALUES if where == "path" else QUERY_VALUES
+        by_format = FORMAT_VALUES.get(_format(parameter.get("schema", {})), [])
+        if where not in ("path", "query") or (name not in table and not by_format):
+            return (
+                f"{label}: no value for the {where} parameter {name!r}; add it to PATH/QUERY_VALUES"
+            )
+        values = [(name, value) for value in (table[name](w) if name in table else by_format)]
+        if where == "path":
+            paths = [[*done, pair] for done in paths for pair in values]
+        elif parameter.get("required"):
+            required = [[*done, pair] for done in required for pair in values]
+        else:
+            optional += values
+    if "requestBody" in operation and label not in BODIES:
+        return f"{label}: takes a body; add one that works for B to BODIES"
+    bodies = BODIES[label](w) if "requestBody" in operation else [None]
+    queries = [dict(r) for r in required] + [
+        {**dict(r), k: v} for r in required for k, v in optional
+    ]
+    calls = []
+    for filled, query, body in itertools.product(paths, queries, bodies):
+        url = path
+        for name, value in filled:
+            url = url.replace("{" + name + "}", value)
+        calls.append(Call(label, method, url, query, body, dict(filled)))
+    return calls
+
+
+def _principals(engine: Engine, tenant: TenantUnderTest) -> dict[str, str]:
+    """A's admin key, a key of every other role, and a learner token of A's learner ana."""
+    credentials = {Role.ADMIN.value: tenant.admin_key}
+    now = utc_now()
+    with engine.begin() as connection:
+        for role in KEY_ROLES:
+            if role is not Role.ADMIN:
+                credentials[role.value] = create_key(
+                    connection, tenant.tenant_id, role, now
+                ).api_key
+        row = get_tenant(connection, tenant.tenant_id)
+    assert row is not None
+    key = learner_key(row.learner_secret, SHARED)
+    token = issue_learner_token(row.id, row.signing_key, key, now, timedelta(hours=1)).token
+    credentials[Role.LEARNER.value] = token
+    return credentials
+
+
+def _snapshot(engine: Engine, tenant_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every tenant-owned table that belongs to the tenant."""
+    rows = {}
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            column = table.c.id if table.name == "tenants" else table.c.get("tenant_id")
+            if column is not None:
+                found = connection.execute(select(table).where(column == tenant_id)).all()
+                rows[table.name] = sorted((tuple(row) for row in found), key=repr)
+    return rows
+
+
+def _text(response: httpx.Response, headers: bool = True) -> str:
+    """Headers and body; a ZIP (the CSV export) is searched inside, member by member."""
+    parts = [str(response.headers)] if headers else []
+    if response.content.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            parts += [archive.read(name).decode() for name in archive.namelist()]
+    else:
+        parts.append(response.text)
+    return "\n".join(parts)
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every operation of the document: reads first, then writes, erasures last."""
+    found = [
+        (f"{method.upper()} {path}", operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "put", "post", "patch", "delete", "head", "options")
+    ]
+    order = {"GET": 0, "HEAD": 0, "OPTIONS": 0, "PUT": 1, "PATCH": 1, "POST": 2, "DELETE": 3}
+    # Deeper deletes first, so cancelling an enrollment runs before erasing the learner.
+    return sorted(found, key=lambda op: (order[op[0].split()[0]], -len(op[0]), op[0]))
+
+
+def _send(client: TestClient, call: Call, credential: str) -> httpx.Response:
+    return client.request(
+        call.method, call.url, params=call.params, json=call.body, headers=bearer(credential)
+    )
+
+
+def _twin(w: World, call: Call) -> tuple[Call, dict[str, str]]:
+    """The same call with B's own identifiers replaced by ones nobody has."""
+    fresh = {v: f"nobody{uuid.uuid4().hex[:8]}" for v in (w.b_only, w.b_prog, w.b_module)}
+    url = call.url.replace(w.b_module, fresh[w.b_module])
+    url = url.replace(w.b_prog, fresh[w.b_prog]).replace(w.b_only, fresh[w.b_only])
+    params = {k: fresh.get(v, v) for k, v in call.params.items()}
+    return Call(call.label, call.method, url, params, call.body, {}), fresh
+
+
+def _check(client: TestClient, w: World, who: str, credential: str, call: Call) -> list[str]:
+    response = _send(client, call, credential)
+    where = f"{who}: {call.method} {call.url} {call.params} -> {response.status_code}"
+    problems = []
+    if response.status_code >= 500 or response.status_code == 429:
+        problems.append(f"{where}: {response.text[:300]}")
+    text, sent = _text(response), repr(call)  # a response may echo what the caller sent
+    leaked = [marker for marker in w.markers if marker in text and marker not in sent]
+    if leaked:
+        problems.append(f"{where}: answers with B's data {leaked}")
+    b_only = call.values & {w.b_only, w.b_prog, w.b_module}
+    resolved = {v for k, v in [*call.filled.items(), *call.params.items()] if k not in FILTERS}
+    if resolved & b_only and call.method == "GET" and response.status_code not in (403, 404):
+        twin, fresh = _twin(w, call)
+        expected = _send(client, twin, credential)
+        body = _text(response, headers=False)
+        for ours, theirs in fresh.items():
+            body = body.replace(ours, theirs)
+        if (response.status_code, body) != (expected.status_code, _text(expected, False)):
+            problems.append(f"{where}: B's {b_only} resolve unlike ids nobody has: {body[:300]}")
+    other_learner = call.filled.get("learner_id", SHARED) != SHARED
+    if who == Role.LEARNER.value and other_learner and response.status_code != 403:
+        problems.append(f"{where}: a learner token reached another learner")
+    if who == Role.ADMIN.value and not b_only and response.status_code >= 400:
+        problems.append(f"{where}: the sweep must reach the route's logic: {response.text[:300]}")
+    first_to_send = who == Role.ADMIN.value and call.label == "POST /v1/events"
+    if first_to_send and response.json().get("accepted") != len(call.body):
+        problems.append(f"{where}: B's event ids must be new to A: {response.text[:300]}")
+    return problems
+
+
+def _sweep(engine: Engine) -> None:
+    settings = Settings(DATABASE_URL=str(engine.url), RATE_LIMIT_PER_SECOND=0)
+    app = create_app(settings, engine=engine)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        w = _build_world(client, engine)
+        plans = {label: _plan(w, label, op) for label, op in _operations(app.openapi())}
+        unknown = [plan for plan in plans.values() if isinstance(plan, str)]
+        unknown += [
+            f"{label}: in BODIES but not an operation" for label in set(BODIES) - set(plans)
+        ]
+        assert not unknown, "The sweep cannot call every operation:\n" + "\n".join(unknown)
+        credentials = _principals(engine, w.a)
+        app.state.read_audit.flush()
+        before = _snapshot(engine, w.b.tenant_id)
+        empty = {name for name, rows in before.items() if not rows}
+        assert empty <= {"skill_parameters", "retention_runs"}, "B holds rows in every table"
+
+        calls = [call for plan in plans.values() if not isinstance(plan, str) for call in plan]
+        problems = []
+        for call in calls:
+            for who, credential in credentials.items():
+                problems += _check(client, w, who, credential, call)
+        app.state.read_audit.flush()  # A's staff reads are audited under A, never under B
+
+    assert not problems, f"{len(problems)} isolation failures:\n" + "\n".join(problems)
+    assert _snapshot(engine, w.b.tenant_id) == before, "B's rows changed"
+
+
+def test_tenant_a_reaches_nothing_of_tenant_b(engine: Engine) -> None:
+    _sweep(engine)
+
+
+@pytest.mark.postgres
+def test_the_sweep_passes_under_row_level_security(app_role_engine: Engine) -> None:
+    """Stride connected as an ordinary role, as in production, so every request runs under
+    Row-Level Security: RLS refuses nothing the routes do for their own tenant (the sweep
+    asserts that A's admin succeeds on every operation) and the isolation still holds."""
+    _sweep(app_role_engine)
