@@ -1,4 +1,5 @@
-"""Schemathesis walks every operation of the OpenAPI document: nothing may answer 500."""
+"""Schemathesis walks every operation of the OpenAPI document: nothing may answer 500, and
+every response matches the schema the document gives for it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import response_schema_conformance
 from sqlalchemy import Engine
 
 from stride.api.app import create_app
@@ -28,7 +30,7 @@ OPERATIONS = sorted(_operations(create_app(Settings(DATABASE_URL="sqlite://"))))
 
 
 @pytest.mark.parametrize("label", OPERATIONS)
-def test_no_operation_answers_500(label: str, sqlite_engine: Engine) -> None:
+def test_no_operation_answers_500_or_off_schema(label: str, sqlite_engine: Engine) -> None:
     app = create_app(Settings(DATABASE_URL=str(sqlite_engine.url)), engine=sqlite_engine)
     operation = _operations(app)[label]
     headers = {"Authorization": f"Bearer {make_tenant(sqlite_engine).admin_key}"}
@@ -42,5 +44,6 @@ def test_no_operation_answers_500(label: str, sqlite_engine: Engine) -> None:
     def check(case: Any) -> None:
         response = case.call(headers=headers)
         assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
+        case.validate_response(response, checks=[response_schema_conformance])
 
     check()
