@@ -111,6 +111,12 @@ class CatalogHead(_Strict):
     dimensions: list[Any] = Field(default_factory=list)
     skills: list[Any] = Field(default_factory=list)
     activities: list[Any] = Field(default_factory=list)
+    # Sections of other capabilities, validated by them (catalog/sections.py).
+    achievements: Any = None
+    points: Any = None
+    certifications: Any = None
+    streaks: Any = None
+    leaderboards: Any = None
 
 
 def readiness_of(doc: ReadinessDoc) -> Readiness:
@@ -155,6 +161,7 @@ def catalog_document(catalog: Catalog) -> dict[str, object]:
             _activity_document(a, a.id in catalog.estimates_given)
             for a in catalog.activities.values()
         ],
+        **catalog.section_documents,
     }
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import ClassVar, Final, Literal, TypeVar
+from typing import Any, ClassVar, Final, Literal, TypeVar
 
 MasteryModel = Literal["bkt", "heuristic"]
 T = TypeVar("T")
@@ -113,6 +113,9 @@ class Catalog:
     # Containers whose estimate the document states; the others get the sum of their items,
     # recomputed on every parse so an edited item never leaves a stale total behind.
     estimates_given: frozenset[str] = frozenset()
+    # Parsed sections of other capabilities (catalog/sections.py) and their documents.
+    sections: Mapping[str, Any] = field(default_factory=dict)
+    section_documents: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     _children: Mapping[str, tuple[CatalogActivity, ...]] = field(
         init=False, repr=False, compare=False
@@ -151,6 +154,10 @@ class Catalog:
         _set(self, "_ancestors", MappingProxyType(ancestors))
         _set(self, "_skills_in", _freeze(skills_in))
         _set(self, "_programs", tuple(a for a in activities.values() if a.type == "program"))
+
+    def section(self, name: str) -> Any:
+        """The parsed section `name` (catalog/sections.py), or None when the catalog has none."""
+        return self.sections.get(name)
 
     def children(self, activity_id: str) -> tuple[CatalogActivity, ...]:
         return self._children.get(activity_id, ())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -28,6 +29,7 @@ from stride.catalog.model import (
     SkillBkt,
     is_item,
 )
+from stride.catalog.sections import SECTION_NAMES, parse_sections
 from stride.errors import FieldError, InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,7 +41,7 @@ _LIMITS = (
     ("skills", MAX_SKILLS_IN_CATALOG),
     ("activities", MAX_ACTIVITIES),
 )
-_SECTIONS = ("name", "mastery", "readiness", "dimensions", "skills", "activities")
+_SECTIONS = ("name", "mastery", "readiness", "dimensions", "skills", "activities", *SECTION_NAMES)
 
 
 def parse_catalog(document: object) -> Catalog:
@@ -69,7 +71,14 @@ def parse_catalog(document: object) -> Catalog:
         errors += check_readiness(head.readiness)
     if errors or head is None:
         raise _invalid(errors)
-    return _build(head, dimensions, skills, activities)
+    catalog = _build(head, dimensions, skills, activities)
+    raw_sections = {name: getattr(head, name) for name in SECTION_NAMES}
+    values, documents = parse_sections(raw_sections, catalog, errors)
+    if errors:
+        raise _invalid(errors)
+    if not values:
+        return catalog
+    return replace(catalog, sections=values, section_documents=documents)
 
 
 def _invalid(errors: list[FieldError]) -> InvalidInput:

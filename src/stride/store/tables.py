@@ -121,6 +121,8 @@ learners = Table(
     Column("learner_key", String(64), nullable=False),
     Column("timezone", String(64), nullable=False, server_default="UTC"),
     Column("created_at", Instant(), nullable=False),
+    # The name a learner chose to appear under on leaderboards (never their id).
+    Column("display_handle", String(64), nullable=True),
     PrimaryKeyConstraint("tenant_id", "learner_key"),
 )
 
@@ -314,11 +316,36 @@ retention_runs = Table(
     Index("ix_retention_runs_tenant_seq", "tenant_id", "seq"),
 )
 
-# Read models that `stride rebuild` recomputes from the log; later capabilities add theirs.
-READ_MODELS: tuple[Table, ...] = (
+# Points per learner and week (Monday, learner's local days): events' weights plus the points of
+# achievements awarded that week. Folded at ingest by the achievements capability; leaderboards
+# rank on it.
+learner_points = Table(
+    "learner_points",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("week", Date, nullable=False),
+    Column("points", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "week"),
+    Index("ix_learner_points_week", "tenant_id", "week", "points"),
+)
+
+# --- achievements and points (migration 0005) ---
+
+# --- certificates (migration 0006) ---
+
+# --- goals, streak freezes and leaderboards (migration 0007) ---
+
+# --- webhooks (migration 0008) ---
+
+# Read models that `stride rebuild` recomputes, per capability (each adds its own tuple).
+CORE_READ_MODELS: tuple[Table, ...] = (
     learner_stats,
     learner_activities,
     learner_days,
     learner_skills,
     learner_enrollments,
 )
+ACHIEVEMENT_READ_MODELS: tuple[Table, ...] = (learner_points,)
+GOAL_READ_MODELS: tuple[Table, ...] = ()
+READ_MODELS: tuple[Table, ...] = CORE_READ_MODELS + ACHIEVEMENT_READ_MODELS + GOAL_READ_MODELS
