@@ -9,6 +9,8 @@ from cryptography.fernet import Fernet
 os.environ.setdefault("STRIDE_SECRET_KEY", Fernet.generate_key().decode())
 # No background retention in apps built by tests (tests that want it set it themselves).
 os.environ.setdefault("STRIDE_RETENTION_INTERVAL_HOURS", "0")
+# No webhook dispatcher either: nothing registered by a test may be called by surprise.
+os.environ.setdefault("STRIDE_WEBHOOK_POLL_SECONDS", "0")
 
 from tests.fixtures.api import client
 from tests.fixtures.cli import stride_cli

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     CONTENT_SECURITY_POLICY: str = "default-src 'none'; frame-ancestors 'none'"
     # 0 by default: the embedded server speaks plain HTTP; set it only behind TLS.
     HSTS_SECONDS: int = Field(default=0, ge=0)
+    # Where clients reach the API (https://stride.example.org): the issuer, status list and
+    # achievement URLs inside certificates. Unset, each request's own address is used.
+    PUBLIC_URL: str | None = None
     # Browser origins allowed to call the API; empty sends no CORS headers at all.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -69,6 +72,20 @@ class Settings(BaseSettings):
     ARCHIVE_DIR: str = "archive"
     RETENTION_INTERVAL_HOURS: float = Field(default=24.0, ge=0)
     RETENTION_FIRST_RUN_SECONDS: float = Field(default=60.0, ge=0)
+    # Webhooks (docs/webhooks.md). The in-process dispatcher polls the log this often (0: not
+    # in the server; run `stride webhooks dispatch` instead).
+    WEBHOOK_POLL_SECONDS: float = Field(default=1.0, ge=0)
+    WEBHOOK_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
+    WEBHOOK_BACKOFF_BASE_SECONDS: float = Field(default=2.0, gt=0)
+    WEBHOOK_BACKOFF_CAP_SECONDS: float = Field(default=3600.0, gt=0)
+    WEBHOOK_MAX_ATTEMPTS: int = Field(default=10, ge=1)
+    # Off by default: tenants could otherwise make Stride call its own network (SSRF).
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: bool = False
+    WEBHOOK_DELIVERY_RETENTION_DAYS: float = Field(default=30.0, gt=0)
+    # PostgreSQL only: how long an ingest transaction may take to commit before the dispatcher's
+    # cursor passes its events (sequence numbers are taken before commit, so they commit out of
+    # order); events in this window are re-examined each poll and enqueued exactly once.
+    WEBHOOK_COMMIT_GRACE_SECONDS: float = Field(default=60.0, ge=0)
 
 
 @lru_cache

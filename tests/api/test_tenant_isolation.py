@@ -38,8 +38,10 @@ from tests.fixtures.tenant import TenantUnderTest, make_tenant
 
 SHARED = "ana"  # a raw learner id both tenants have
 A_OTHER = "ben"  # a learner only A has: A's learner token for ana must not open it
+GOAL = "sweep-goal"  # every learner of both tenants has a goal by this id
 SHARED_PROGRAM, SHARED_MODULE = "prog", "prog/c1/m1"  # small_catalog's, in both catalogs
 EXERCISE, QUIZ = "prog/c1/m1/ex1", "prog/c1/m2/quiz"
+ACHIEVEMENT = "tried"  # in both catalogs; every learner earns it with their first attempt
 
 
 @dataclass
@@ -52,6 +54,14 @@ class World:
     b_event_ids: list[str] = field(default_factory=list)
     b_key_ids: list[str] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)
+    a_credentials: list[dict[str, Any]] = field(default_factory=list)  # as issued
+    b_credentials: list[dict[str, Any]] = field(default_factory=list)
+    a_webhook: str = ""
+    b_webhook: str = ""
+
+    @property
+    def b_credential_ids(self) -> set[str]:
+        return {c["credential_id"] for c in self.b_credentials}
 
     @property
     def b_module(self) -> str:
@@ -77,12 +87,45 @@ def _events(learner: str, note: str = "") -> list[dict[str, Any]]:
         ev("activity.completed", EXERCISE, "exercise", 80),
         ev("assessment.submitted", QUIZ, "assessment", 70, result=result, context=context),
         ev("activity.started", QUIZ, "assessment", 60 * 24 * 90),  # for a retention run
+        # Active three days ago and yesterday: B's streak freeze bridges the day between.
+        ev("activity.progressed", EXERCISE, "exercise", 60 * 24 * 3),
+        ev("activity.progressed", EXERCISE, "exercise", 60 * 24),
+        make_event(
+            type="goal.set",
+            learner=learner,
+            timestamp=_ago(100),
+            properties={"goal_id": GOAL, "kind": "weekly_minutes", "target": 1},
+            activity=None,
+            result=None,
+        ),
     ]
 
 
+def _with_achievement(catalog: dict[str, Any]) -> dict[str, Any]:
+    rule = "events:exercise.attempted.count >= 1"
+    return {**catalog, "achievements": [{"id": ACHIEVEMENT, "name": "Tried", "criteria": rule}]}
+
+
+def _with_certification(catalog: dict[str, Any], *programs: str, name: str = "C") -> dict[str, Any]:
+    """No requirements: every learner may be certified, so issuing reaches its logic."""
+    certified = [{"program": p, "name": f"{name} certified"} for p in programs]
+    return {**catalog, "certifications": certified}
+
+
+def _certify(client: TestClient, tenant: TenantUnderTest, learners: list[str]) -> list[Any]:
+    issued = []
+    for raw in learners:
+        path = f"/v1/learners/{raw}/certifications/{SHARED_PROGRAM}"
+        response = client.post(path, headers=bearer(tenant.admin_key))
+        assert response.status_code == 201, f"{path}: {response.text}"
+        issued.append(response.json())
+    return issued
+
+
 def _b_catalog(world: World) -> dict[str, Any]:
-    catalog = small_catalog()
+    catalog = _with_achievement(small_catalog())
     catalog["name"] = f"{world.secret} catalog"
+    catalog["streaks"] = {"freezes_per_month": 2}
     for activity in catalog["activities"]:
         activity["title"] = f"{world.secret} {activity['title']}"
     p = world.b_prog
@@ -92,7 +135,7 @@ def _b_catalog(world: World) -> dict[str, Any]:
         {"id": f"{p}/c/m", "type": "module", "parent": f"{p}/c", "title": f"{world.secret} M"},
         {"id": f"{p}/c/m/x", "type": "exercise", "parent": f"{p}/c/m", "title": "X"},
     ]
-    return catalog
+    return _with_certification(catalog, SHARED_PROGRAM, p, name=world.secret)
 
 
 def _populate(
@@ -111,21 +154,47 @@ def _populate(
     for raw in learners:
         calls += [("POST", f"/v1/learners/{raw}/enrollments", {"activity_id": p}) for p in programs]
         calls.append(("PUT", f"/v1/learners/{raw}/consent", {"research": True}))
+        celebrated = f"/v1/learners/{raw}/achievements/{ACHIEVEMENT}"
+        calls.append(("PATCH", celebrated, {"celebration_shown": True}))
     for method, path, body in calls:
         response = client.request(method, path, json=body, headers=headers)
         assert response.status_code < 300, f"{method} {path}: {response.text}"
     return [event["id"] for event in sent]
 
 
+def _subscribe(client: TestClient, tenant: TenantUnderTest, note: str) -> tuple[str, str]:
+    """A webhook with a queued test delivery; returns its id and secret. Never sent: no
+    dispatcher runs in tests (conftest), and example.com is not this machine."""
+    headers = bearer(tenant.admin_key)
+    body = {"url": f"https://hooks.example.com/{note}", "event_types": ["*"], "description": note}
+    created = client.post("/v1/webhooks", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    hook = created.json()
+    queued = client.post(f"/v1/webhooks/{hook['id']}/test", headers=headers)
+    assert queued.status_code == 202, queued.text
+    return hook["id"], hook["secret"]
+
+
 def _build_world(client: TestClient, engine: Engine) -> World:
     w = World(make_tenant(engine), make_tenant(engine), f"Bsecret{uuid.uuid4().hex}")
     a_learners = {SHARED: "a", A_OTHER: "a"}
-    _populate(client, w.a, small_catalog(), a_learners, [SHARED_PROGRAM], {"min_group_size": 5})
+    _populate(
+        client,
+        w.a,
+        _with_certification(_with_achievement(small_catalog()), SHARED_PROGRAM),
+        a_learners,
+        [SHARED_PROGRAM],
+        {"min_group_size": 5},
+    )
     b_fields = {"properties": "redact", f"properties.{w.secret}": "reject"}
     b_policy = {"min_group_size": 7, "pii": {"fields": b_fields}}
     b_learners = {SHARED: w.secret, w.b_only: w.secret}
     b_programs = [SHARED_PROGRAM, w.b_prog]
     w.b_event_ids = _populate(client, w.b, _b_catalog(w), b_learners, b_programs, b_policy)
+    w.a_credentials = _certify(client, w.a, list(a_learners))
+    w.b_credentials = _certify(client, w.b, list(b_learners))
+    w.a_webhook, _ = _subscribe(client, w.a, "a")
+    w.b_webhook, b_webhook_secret = _subscribe(client, w.b, w.secret)
     with engine.connect() as connection:
         b_row = get_tenant(connection, w.b.tenant_id)
         w.b_key_ids = [key.id for key in list_api_keys(connection, w.b.tenant_id)]
@@ -133,16 +202,30 @@ def _build_world(client: TestClient, engine: Engine) -> World:
     b_keys = [learner_key(b_row.learner_secret, raw) for raw in b_learners]
     b_keys += [audit_subject(key) for key in b_keys]
     w.markers = [w.secret, b_row.id, b_row.name, b_row.learner_secret, b_row.signing_key]
-    w.markers += [*w.b_key_ids, *b_keys, *w.b_event_ids]
+    w.markers += [*w.b_key_ids, *b_keys, *w.b_event_ids, w.b_webhook, b_webhook_secret]
+    w.markers += [
+        c[k] for c in w.b_credentials for k in ("credential_id", "jwt", "verification_code")
+    ]
     return w
 
 
 # How to fill each parameter with B's identifiers (or, for the rest, with valid values).
 PATH_VALUES: dict[str, Callable[[World], list[str]]] = {
+    "achievement_id": lambda w: [ACHIEVEMENT],
     "learner_id": lambda w: [SHARED, w.b_only, A_OTHER],
     "program_id": lambda w: [SHARED_PROGRAM, w.b_prog],
     "module_id": lambda w: [SHARED_MODULE, w.b_module],
     "activity_id": lambda w: [SHARED_PROGRAM, w.b_prog],
+    "credential_id": lambda w: [
+        *(c["credential_id"] for c in w.a_credentials),
+        *sorted(w.b_credential_ids),
+    ],
+    # Public issuer keys and status lists: B's are public by design, so asking with B's
+    # tenant id shows B's keys and list (the id is in the request, so it is no leak).
+    "tenant_id": lambda w: [w.a.tenant_id, w.b.tenant_id],
+    "list_id": lambda w: ["0"],
+    "webhook_id": lambda w: [w.a_webhook, w.b_webhook],
+    "goal_id": lambda w: [GOAL],
 }
 QUERY_VALUES: dict[str, Callable[[World], list[str]]] = {
     "program": lambda w: [SHARED_PROGRAM, w.b_prog],
@@ -154,6 +237,13 @@ QUERY_VALUES: dict[str, Callable[[World], list[str]]] = {
     "action": lambda w: ["policy.update", "consent.update"],
     "key_id": lambda w: w.b_key_ids,
     "learner": lambda w: [SHARED, w.b_only],
+    "period": lambda w: ["week"],
+    "top": lambda w: ["10"],
+    "cohort": lambda w: ["2024-W01"],
+}
+# Where a route's parameter takes other values than the name's usual ones.
+ROUTE_QUERY_VALUES: dict[tuple[str, str], Callable[[World], list[str]]] = {
+    ("GET /v1/webhooks/{webhook_id}/deliveries", "status"): lambda w: ["pending", "failed"],
 }
 # Filters over A's own records: the audit trail holds A's own reads of any id, even B's.
 FILTERS = {"learner"}
@@ -168,7 +258,10 @@ BODIES: dict[str, Callable[[World], list[Any]]] = {
             for n, i in enumerate(w.b_event_ids)
         ]
     ],
-    "PUT /v1/catalog": lambda w: [small_catalog()],
+    "PUT /v1/catalog": lambda w: [_with_certification(small_catalog(), SHARED_PROGRAM)],
+    "PATCH /v1/learners/{learner_id}/achievements/{achievement_id}": lambda w: [
+        {"celebration_shown": True}
+    ],
     # A's retention run then removes A's old events, and must leave B's alone.
     "PUT /v1/privacy/policy": lambda w: [{"retention": {"raw_events_days": 30}}],
     "PUT /v1/learners/{learner_id}": lambda w: [{"timezone": "Europe/Paris"}],
@@ -178,6 +271,19 @@ BODIES: dict[str, Callable[[World], list[Any]]] = {
     ],
     "PUT /v1/learners/{learner_id}/consent": lambda w: [{"research": False}],
     "POST /v1/learners/{learner_id}/tokens": lambda w: [{"ttl_seconds": 60}],
+    "POST /v1/learners/{learner_id}/goals": lambda w: [{"kind": "weekly_minutes", "target": 30}],
+    "POST /v1/webhooks": lambda w: [
+        {"url": "https://hooks.example.com/a", "event_types": ["achievement.*", "goal.met"]}
+    ],
+    "POST /v1/credentials/{credential_id}/revoke": lambda w: [{"reason": "sweep"}],
+    # Public verification answers for any tenant's credential by design (that is what a
+    # credential is for; tests/api/test_certificates.py covers it): the sweep sends only A's
+    # own credentials and a code nobody has, so nothing of B's may come back.
+    "POST /v1/credentials/verify": lambda w: [
+        *({"code": c["verification_code"]} for c in w.a_credentials),
+        {"jwt": w.a_credentials[0]["jwt"]},
+        {"code": "00000-00000"},
+    ],
 }
 
 
@@ -210,6 +316,8 @@ def _plan(w: World, label: str, operation: dict[str, Any]) -> list[Call] | str:
     for parameter in operation.get("parameters", []):
         name, where = parameter["name"], parameter["in"]
         table = PATH_VALUES if where == "path" else QUERY_VALUES
+        if (label, name) in ROUTE_QUERY_VALUES:
+            table = {name: ROUTE_QUERY_VALUES[(label, name)]}
         by_format = FORMAT_VALUES.get(_format(parameter.get("schema", {})), [])
         if where not in ("path", "query") or (name not in table and not by_format):
             return (
@@ -316,7 +424,7 @@ def _check(client: TestClient, w: World, who: str, credential: str, call: Call) 
     leaked = [marker for marker in w.markers if marker in text and marker not in sent]
     if leaked:
         problems.append(f"{where}: answers with B's data {leaked}")
-    b_only = call.values & {w.b_only, w.b_prog, w.b_module}
+    b_only = call.values & {w.b_only, w.b_prog, w.b_module, w.b_webhook, *w.b_credential_ids}
     resolved = {v for k, v in [*call.filled.items(), *call.params.items()] if k not in FILTERS}
     if resolved & b_only and call.method == "GET" and response.status_code not in (403, 404):
         twin, fresh = _twin(w, call)

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Connection, Engine, Table, TypeDecorator, select
+from sqlalchemy import Connection, Engine, Table, TypeDecorator, UniqueConstraint, select
 
 from stride.catalog.service import apply_catalog
 from stride.errors import NotFound, PayloadTooLarge
@@ -111,9 +111,15 @@ def _synthetic_value(column: Any, tenant_id: str, key: str) -> Any:
         float: 0.5,
         dict: {"synthetic": True},
         list: ["synthetic"],
+        object: ["synthetic"],  # JSON columns (e.g. an award's evidence)
     }
     if kind is str:
-        return "synthetic"[: column_type.length or None]
+        unique = column.primary_key or any(  # credentials: ids, codes unique across tenants
+            isinstance(c, UniqueConstraint) and column.name in c.columns
+            for c in column.table.constraints
+        )
+        text = uuid.uuid4().hex if unique else "synthetic"
+        return text[: column_type.length or None]
     return examples[kind]
 
 

@@ -32,6 +32,7 @@ _SAMPLES: dict[type, Any] = {
     datetime: datetime(2024, 5, 1, tzinfo=UTC),
     date: date(2024, 5, 1),
     dict: {},
+    bytes: b"\x00",  # credential_status_lists.bits
 }
 
 

@@ -14,16 +14,21 @@ from sqlalchemy import Engine
 import stride
 from stride.api.problems import install_problem_handlers
 from stride.api.routers import (
+    achievements,
     catalog,
+    certificates,
     consent,
     events,
+    goals,
     health,
+    leaderboards,
     learners,
     learning,
     privacy,
     retention,
     rights,
 )
+from stride.api.routers import webhooks as webhook_routes
 from stride.api.schemas.events import EventBatch
 from stride.api.security import install_http_hardening
 from stride.config import Settings, get_settings
@@ -32,6 +37,7 @@ from stride.observability.metrics import LatencyMiddleware, Metrics
 from stride.privacy.retention_job import RetentionJob
 from stride.store.database import create_db_engine
 from stride.tenancy.audit import ReadAuditBuffer
+from stride.webhooks.dispatcher import Dispatcher
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -43,7 +49,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.read_audit.start()
         app.state.retention_job.start()
+        app.state.webhooks.start()
         yield
+        app.state.webhooks.stop()
         app.state.retention_job.stop()
         app.state.read_audit.stop()
         if owns_engine:
@@ -60,8 +68,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.metrics = Metrics()
     app.state.read_audit = ReadAuditBuffer(app.state.engine)
     app.state.retention_job = RetentionJob.from_settings(app.state.engine, settings)
+    # Delivers webhooks from the log after the fact: never in the ingest path.
+    app.state.webhooks = Dispatcher.from_settings(app.state.engine, settings)
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(achievements.router)
     app.include_router(events.router)
     app.include_router(learners.router)
     app.include_router(learning.router)
@@ -70,6 +81,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(consent.router)
     app.include_router(privacy.router)
     app.include_router(retention.router)
+    app.include_router(certificates.router)
+    app.include_router(webhook_routes.router)
+    app.include_router(goals.router)
+    app.include_router(leaderboards.router)
     install_http_hardening(app, settings)
     # Added last so it runs first: latency and status counts include the 413s and 429s.
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)

@@ -34,7 +34,17 @@ SECTION_NAMES = ("achievements", "points", "certifications", "streaks", "leaderb
 
 def section_parsers() -> dict[str, SectionParser]:
     """The parser of each section; imported here, late, because they import the catalog."""
+    from stride.achievements.definitions import parse_achievements
+    from stride.achievements.points import parse_points
+    from stride.catalog.engagement import parse_leaderboards, parse_streaks
+    from stride.certificates.requirements import parse_certifications
+
     parsers: dict[str, SectionParser] = {}
+    parsers["achievements"] = parse_achievements
+    parsers["points"] = parse_points
+    parsers["certifications"] = parse_certifications
+    parsers["streaks"] = parse_streaks
+    parsers["leaderboards"] = parse_leaderboards
     return parsers
 
 

@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from stride.catalog.document import catalog_document
+from stride.catalog.engagement import streak_rules
 from stride.catalog.validation import parse_catalog
 from stride.errors import NotFound
 from stride.ingest.rebuild import refold_mastery
+from stride.ingest.streak_freezes import freezes_per_month, refold_streaks
 from stride.store.catalogs import catalog_document_of, save_catalog
 from stride.store.transactions import write_transaction
 from stride.tenancy.audit import audit, operator_principal
@@ -45,7 +47,12 @@ def apply_catalog(
     """
     catalog = parse_catalog(document)
     with write_transaction(engine) as connection:
+        freezes_before = freezes_per_month(connection, tenant_id)
         version, previous = save_catalog(connection, tenant_id, catalog, now)
+        # Frozen streaks depend on the allowance: a new one refolds every learner's streak.
+        freezes = streak_rules(catalog).freezes_per_month
+        if freezes != freezes_before:
+            refold_streaks(connection, tenant_id, freezes)
         refold = previous != catalog.mastery_fingerprint()
         refolded = refold_mastery(connection, tenant_id, on_progress) if refold else 0
         audit(

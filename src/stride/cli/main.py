@@ -8,7 +8,20 @@ import typer
 import uvicorn
 
 from stride.bootstrap import open_engine
-from stride.cli import catalog, db, evaluate, fit, keys, learners, privacy, retention, tenants
+from stride.cli import (
+    achievements,
+    catalog,
+    credentials,
+    db,
+    evaluate,
+    fit,
+    keys,
+    learners,
+    privacy,
+    retention,
+    tenants,
+)
+from stride.cli import webhooks as webhook_commands
 from stride.cli.output import JsonOption, clear_errors, console, emit, progress_bar
 from stride.clock import utc_now
 from stride.config import get_settings
@@ -23,11 +36,14 @@ app.add_typer(db.app, name="db")
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(achievements.app, name="achievements")
 app.add_typer(fit.app, name="fit")
 app.add_typer(evaluate.app, name="evaluate")
 app.add_typer(learners.app, name="learners")
 app.add_typer(retention.app, name="retention")
 app.add_typer(privacy.app, name="privacy")
+app.add_typer(webhook_commands.app, name="webhooks")
+app.add_typer(credentials.app, name="credentials")
 
 
 @app.command()

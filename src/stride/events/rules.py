@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from stride.errors import FieldError
+from stride.events.goal_rules import GOAL_EVENT_TYPES, goal_errors
 from stride.events.schema import Event
 
 ENROLLMENT_EVENT_TYPES = frozenset({"enrollment.created", "enrollment.cancelled"})
@@ -15,6 +16,8 @@ TARGET_DATE_PROPERTY = "target_date"
 def type_rule_errors(event: Event) -> list[FieldError]:
     if event.type in ENROLLMENT_EVENT_TYPES:
         return _enrollment_errors(event)
+    if event.type in GOAL_EVENT_TYPES:
+        return goal_errors(event.type, event.properties)
     return []
 
 

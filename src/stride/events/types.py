@@ -16,6 +16,7 @@ KNOWN_EVENT_TYPES: frozenset[str] = frozenset(
         "skill.acquired",
         "achievement.awarded",
         "goal.set",
+        "goal.cancelled",
         "goal.met",
         "certificate.issued",
         "certificate.revoked",

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from datetime import date
 
 from sqlalchemy import Connection
 
 from stride.events.recorded import RecordedEvent
+from stride.ingest.achievement_projector import project_achievements, restore_awards
 from stride.ingest.enrollment_projector import project_enrollments
+from stride.ingest.goal_projector import project_goals
 from stride.ingest.mastery_projector import project_mastery
+from stride.ingest.streak_freezes import recompute_streaks
 from stride.progress.daily import local_day
 from stride.progress.learner import LearnerFold, LearnerSlice, LearnerStats, fold_learner
-from stride.progress.streaks import compute_streak
+from stride.progress.streaks import may_need_freeze
 from stride.store import learners as learner_repo
 from stride.store import read_models as repo
 
@@ -27,6 +30,7 @@ def project_events(
         # Events Stride derives (skill.acquired) are outcomes of the folds, not activity.
         if not event.derived:
             by_learner[event.learner_key].append(event)
+    restore_awards(connection, tenant_id, new_events)
     if not by_learner:
         return
     slices = _load_slices(connection, tenant_id, by_learner)
@@ -37,10 +41,12 @@ def project_events(
     repo.save_days(
         connection, tenant_id, (d for fold in folds.values() for d in fold.days.values())
     )
-    repo.save_stats(connection, tenant_id, _final_stats(connection, tenant_id, folds))
+    repo.save_stats(connection, tenant_id, _final_stats(connection, tenant_id, folds, slices))
     timezones = {key: learner.timezone for key, learner in slices.items()}
     project_mastery(connection, tenant_id, by_learner, timezones)
     project_enrollments(connection, tenant_id, by_learner)
+    project_achievements(connection, tenant_id, by_learner, timezones)
+    project_goals(connection, tenant_id, by_learner, timezones)
 
 
 def _load_slices(
@@ -71,15 +77,26 @@ def _load_slices(
 
 
 def _final_stats(
-    connection: Connection, tenant_id: str, folds: dict[str, LearnerFold]
+    connection: Connection,
+    tenant_id: str,
+    folds: dict[str, LearnerFold],
+    slices: dict[str, LearnerSlice],
 ) -> list[LearnerStats]:
-    """Learner totals, with streaks recomputed from all active days where a day came late."""
+    """Learner totals, with streaks recomputed from all active days where a day came late,
+    or where a streak freeze may bridge a new single missed day."""
     late = [key for key, fold in folds.items() if fold.needs_streak_recompute]
-    # The days were saved just before, so the late ones are among the active days read here.
-    active_days = repo.load_active_days(connection, tenant_id, late) if late else {}
-    return [
-        replace(fold.stats, streak=compute_streak(active_days[key]))
-        if fold.needs_streak_recompute
-        else fold.stats
+    bridging = [
+        key
         for key, fold in folds.items()
+        if not fold.needs_streak_recompute
+        and may_need_freeze(
+            _last_day(slices[key]), (d for d in fold.days if d not in slices[key].days)
+        )
     ]
+    # The days were saved just before, so the new ones are among the active days read there.
+    stats = {key: fold.stats for key, fold in folds.items()}
+    return recompute_streaks(connection, tenant_id, stats, late, bridging)
+
+
+def _last_day(learner: LearnerSlice) -> date | None:
+    return learner.stats.streak.last_day if learner.stats is not None else None

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select
 
 from stride.errors import InvalidInput
 from stride.learners.profile_lookup import learner_profile
+from stride.learners.streaks import streak_view
 from stride.learners.views import ActivityView, DayView, ProgressView, TimelineView
 from stride.progress.activity import ActivityStatus
 from stride.progress.daily import local_day
@@ -25,6 +26,7 @@ def get_progress(
     stats = load_stats(connection, tenant_id, [learner_key]).get(learner_key)
     if stats is None:
         return ProgressView(learner_key, profile.timezone, 0, None, None, 0, 0.0, 0, 0, 0, 0)
+    streak = streak_view(connection, tenant_id, stats, local_day(now, profile.timezone))
     return ProgressView(
         learner_key=learner_key,
         timezone=profile.timezone,
@@ -33,10 +35,11 @@ def get_progress(
         last_active=stats.last_active,
         active_days=stats.active_days,
         total_time_s=stats.total_active_ms / 1000,
-        current_streak=stats.streak.current(local_day(now, profile.timezone)),
+        current_streak=streak.current,
         longest_streak=stats.streak.longest,
         activities_completed=stats.activities_completed,
         activities_in_progress=stats.activities_in_progress,
+        streak=streak,
     )
 
 

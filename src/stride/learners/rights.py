@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from stride.certificates.revocation import revoke_learner_credentials
 from stride.errors import NotFound, PayloadTooLarge
 from stride.store.learner_data import (
     count_learner_rows,
@@ -103,11 +104,12 @@ def erase_learner(
     Run it inside one write transaction (`store.transactions.write_transaction`): all goes, or
     nothing. Idempotent: erasing again (or an unknown learner) deletes nothing and is no error.
     Derived rows go too, as they live under the same learner key (`skill.acquired` events).
-    Certificates, once the achievements capability issues them, are to be revoked here first,
-    in the same transaction.
+    Certificates are revoked first, in the same transaction: their status-list bits outlive
+    the deleted rows, so a copy the learner handed out verifies as revoked, not unknown.
     """
     # Ingest's lock: no batch of this learner folds into rows being deleted (PostgreSQL).
     lock_learners(connection, tenant_id, [learner_key])
+    revoke_learner_credentials(connection, tenant_id, learner_key, now)
     deleted = {
         str(table.name): delete_learner_rows(connection, table, tenant_id, learner_key)
         for table in reversed(learner_tables())  # children before parents

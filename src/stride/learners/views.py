@@ -7,6 +7,21 @@ from datetime import date, datetime
 
 
 @dataclass(frozen=True)
+class StreakView:
+    """The streak with its freezes; freezes and frozen days count the current local month."""
+
+    current: int
+    longest: int
+    freezes_per_month: int
+    freezes_used: int
+    freezes_left: int
+    frozen_days: tuple[date, ...]
+
+
+NO_STREAK_VIEW = StreakView(0, 0, 0, 0, 0, ())
+
+
+@dataclass(frozen=True)
 class ProgressView:
     learner_key: str
     timezone: str
@@ -19,6 +34,7 @@ class ProgressView:
     longest_streak: int
     activities_completed: int
     activities_in_progress: int
+    streak: StreakView = NO_STREAK_VIEW
 
 
 @dataclass(frozen=True)
@@ -56,3 +72,4 @@ class TimelineView:
 class ProfileView:
     learner_key: str
     timezone: str
+    display_handle: str | None = None

@@ -84,6 +84,8 @@ def graded_attempt(event: RecordedEvent, rules: MasteryRules) -> GradedAttempt |
     else:
         return None
     skills = event.skills or (rules.skills_of(activity) if activity is not None else ())
+    # A skill named twice is still one attempt at it (replay from the log would count it once).
+    skills = tuple(dict.fromkeys(skills))
     if not skills:
         return None
     return GradedAttempt(event.event_id, event.timestamp, correct, score, skills)

@@ -73,6 +73,24 @@ def get_profile(connection: Connection, tenant_id: str, learner_key: str) -> Lea
     return LearnerProfile(row.learner_key, row.timezone, row.created_at) if row else None
 
 
+def get_display_handle(connection: Connection, tenant_id: str, learner_key: str) -> str | None:
+    return connection.execute(
+        select(learners.c.display_handle).where(
+            learners.c.tenant_id == tenant_id, learners.c.learner_key == learner_key
+        )
+    ).scalar_one_or_none()
+
+
+def set_display_handle(
+    connection: Connection, tenant_id: str, learner_key: str, handle: str | None
+) -> None:
+    connection.execute(
+        update(learners)
+        .where(learners.c.tenant_id == tenant_id, learners.c.learner_key == learner_key)
+        .values(display_handle=handle)
+    )
+
+
 def set_timezone(connection: Connection, tenant_id: str, learner_key: str, timezone: str) -> None:
     connection.execute(
         update(learners)

@@ -15,10 +15,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -332,11 +334,174 @@ learner_points = Table(
 
 # --- achievements and points (migration 0005) ---
 
+# One row per achievement a learner earned, rebuilt from the derived achievement.awarded events
+# (their payload holds every fact shown here), so a rebuild restores them whatever the criteria.
+learner_achievements = Table(
+    "learner_achievements",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("achievement_id", String(64), nullable=False),
+    Column("awarded_at", Instant(), nullable=False),
+    Column("event_id", String(36), nullable=False),  # the derived event
+    Column("name", String(200), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("evidence", Json, nullable=False),  # ids of the events that satisfied the criteria
+    PrimaryKeyConstraint("tenant_id", "learner_key", "achievement_id"),
+)
+
+# Counts criteria read that no other read model keeps: events per type, perfect scores.
+learner_counters = Table(
+    "learner_counters",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("counter", String(400), nullable=False),  # events:<type>, score.perfect, module:<id>
+    Column("value", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "counter"),
+)
+
+# When the UI celebrated an award: the UI's state, not in the log, so kept across rebuilds.
+achievement_celebrations = Table(
+    "achievement_celebrations",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("achievement_id", String(64), nullable=False),
+    Column("shown_at", Instant(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "achievement_id"),
+)
+
 # --- certificates (migration 0006) ---
+
+# A tenant's Ed25519 issuing keys. Made on first issuance; a retired key still verifies what it
+# signed. The kid is `<tenant id>:<JWK thumbprint>`.
+tenant_signing_keys = Table(
+    "tenant_signing_keys",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("kid", String(128), nullable=False),
+    Column("algorithm", String(16), nullable=False),
+    Column("private_jwk", Sealed(), nullable=False),  # JSON text, sealed with the master key
+    Column("public_jwk", Json, nullable=False),
+    Column("created_at", Instant(), nullable=False),
+    Column("retired_at", Instant(), nullable=True),
+    PrimaryKeyConstraint("tenant_id", "kid"),
+)
+
+# Issued certificates. `learner_key` makes export and erasure cover them; erasure revokes
+# first, as the revocation bits live apart (credential_status_lists) and outlive the row.
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("credential_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("program_id", String(256), nullable=False),
+    Column("issued_at", Instant(), nullable=False),
+    Column("valid_until", Instant(), nullable=True),
+    Column("jwt", Text(), nullable=False),
+    Column("verification_code", String(16), nullable=False),
+    Column("list_id", Integer, nullable=False),
+    Column("status_index", Integer, nullable=False),
+    Column("revoked_at", Instant(), nullable=True),
+    Column("revocation_reason", String(500), nullable=True),
+    PrimaryKeyConstraint("tenant_id", "credential_id"),
+    Index("ix_credentials_learner", "tenant_id", "learner_key", "program_id"),
+    # Global, not per tenant: verification by code is public and names no tenant.
+    UniqueConstraint("verification_code"),
+)
+
+# Bitstring status lists (revocation), per tenant; `next_index` hands out entries in order.
+credential_status_lists = Table(
+    "credential_status_lists",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("list_id", Integer, nullable=False),
+    Column("bits", LargeBinary(), nullable=False),
+    Column("next_index", Integer, nullable=False),
+    Column("updated_at", Instant(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "list_id"),
+)
 
 # --- goals, streak freezes and leaderboards (migration 0007) ---
 
+# A learner's goals, folded from goal.set / goal.cancelled: the definition is the one of the
+# latest goal.set by (timestamp, event id), so arrival order does not matter.
+learner_goals = Table(
+    "learner_goals",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("goal_id", String(64), nullable=False),
+    Column("kind", String(32), nullable=True),  # null while only a goal.cancelled arrived
+    Column("target", Integer, nullable=True),
+    Column("module", String(256), nullable=True),
+    Column("due", Date, nullable=True),
+    Column("created_at", Instant(), nullable=True),  # the earliest goal.set
+    Column("set_at", Instant(), nullable=True),
+    Column("set_event", String(36), nullable=True),
+    Column("cancelled_at", Instant(), nullable=True),
+    Column("cancelled_event", String(36), nullable=True),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "goal_id"),
+)
+
+# Local days a streak freeze bridged (a missed day between two active days).
+learner_streak_freezes = Table(
+    "learner_streak_freezes",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("day", Date, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "day"),
+)
+
 # --- webhooks (migration 0008) ---
+
+# The dispatcher scans the log per tenant and subscribed type, after its cursor.
+Index("ix_events_tenant_type_seq", events.c.tenant_id, events.c.type, events.c.seq)
+
+# A tenant's subscription: the log's events of `event_types` after `cursor_seq` go to `url`.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("id", String(36), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("event_types", Json, nullable=False),
+    Column("secret", Sealed(), nullable=False),
+    Column("description", String(500), nullable=True),
+    Column("created_at", Instant(), nullable=False),
+    Column("disabled_at", Instant(), nullable=True),  # set when the receiver answered 410
+    Column("cursor_seq", BigInteger, nullable=False),  # the log seq examined up to
+    PrimaryKeyConstraint("tenant_id", "id"),
+)
+
+# One event to one webhook (the outbox). The unique key makes enqueueing exactly-once; the
+# payload is read from the log when sent. `learner_key` lets erasure find the learner's rows.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("id", String(36), nullable=False),
+    Column("webhook_id", String(36), nullable=False),
+    Column("event_seq", BigInteger, nullable=True),  # null for `webhook.test`
+    Column("event_id", String(36), nullable=False),
+    Column("event_type", String(80), nullable=False),
+    Column("learner_key", String(64), nullable=True),
+    Column("status", String(16), nullable=False),  # pending, delivered or failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Instant(), nullable=False),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", Instant(), nullable=False),
+    Column("delivered_at", Instant(), nullable=True),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    UniqueConstraint("tenant_id", "webhook_id", "event_id"),
+    Index("ix_webhook_deliveries_webhook", "tenant_id", "webhook_id", "created_at"),
+    # Across tenants: the dispatcher's scan for due deliveries.
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)
 
 # Read models that `stride rebuild` recomputes, per capability (each adds its own tuple).
 CORE_READ_MODELS: tuple[Table, ...] = (
@@ -346,6 +511,10 @@ CORE_READ_MODELS: tuple[Table, ...] = (
     learner_skills,
     learner_enrollments,
 )
-ACHIEVEMENT_READ_MODELS: tuple[Table, ...] = (learner_points,)
-GOAL_READ_MODELS: tuple[Table, ...] = ()
+ACHIEVEMENT_READ_MODELS: tuple[Table, ...] = (
+    learner_points,
+    learner_achievements,
+    learner_counters,
+)
+GOAL_READ_MODELS: tuple[Table, ...] = (learner_goals, learner_streak_freezes)
 READ_MODELS: tuple[Table, ...] = CORE_READ_MODELS + ACHIEVEMENT_READ_MODELS + GOAL_READ_MODELS

@@ -33,6 +33,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "privacy:read": frozenset({Role.ADMIN}),
     "privacy:write": frozenset({Role.ADMIN}),
     "audit:read": frozenset({Role.ADMIN}),
+    # A learner token reads its own certifications and credentials only.
+    "certificates:read": frozenset({Role.INSTRUCTOR, Role.ADMIN, Role.LEARNER}),
+    "certificates:issue": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
+    "certificates:revoke": frozenset({Role.ADMIN}),
+    "webhooks:read": frozenset({Role.ADMIN}),
+    "webhooks:write": frozenset({Role.ADMIN}),
+    # Aggregate boards (analysts too); one learner's own rank only for staff or that learner.
+    "leaderboards:read": frozenset({Role.ANALYST, Role.INSTRUCTOR, Role.ADMIN, Role.LEARNER}),
+    # Goals are set by the platform or by the learner through a self-service token.
+    "goals:write": frozenset({Role.INGEST, Role.INSTRUCTOR, Role.ADMIN, Role.LEARNER}),
+    # Marking an award celebrated: the UI, as staff or as the learner's own token.
+    "achievements:write": frozenset({Role.INSTRUCTOR, Role.ADMIN, Role.LEARNER}),
 }
 
 # Roles an API key may be issued with (learner tokens are issued per learner instead).

@@ -18,7 +18,7 @@ from stride.api.schemas.learners import (
 )
 from stride.clock import utc_now
 from stride.learners import queries
-from stride.learners.profile import set_learner_timezone
+from stride.learners.profile import ProfileChanges, update_learner
 from stride.progress.activity import ActivityStatus
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
@@ -86,11 +86,12 @@ def get_timeline(
 def put_learner(
     learner_id: LearnerId, update: LearnerUpdate, principal: Writer, engine: EngineDep
 ) -> LearnerPublic:
-    view = set_learner_timezone(
-        engine,
-        principal.tenant_id,
-        learner_key_for(principal, learner_id),
-        update.timezone,
-        utc_now(),
+    """Set the learner's time zone (refolds their days and streaks) and/or display handle."""
+    changes = (
+        ProfileChanges(update.timezone, update.display_handle)
+        if "display_handle" in update.model_fields_set
+        else ProfileChanges(update.timezone)
     )
+    key = learner_key_for(principal, learner_id)
+    view = update_learner(engine, principal.tenant_id, key, learner_id, changes, utc_now())
     return LearnerPublic.model_validate(view)

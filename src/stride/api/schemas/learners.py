@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _FromViews(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class StreakPublic(_FromViews):
+    current: int
+    longest: int
+    freezes_per_month: int = Field(description="The tenant's allowance (catalog streaks)")
+    freezes_used: int = Field(description="Freezes used in the current local month")
+    freezes_left: int
+    frozen_days: list[date] = Field(description="Days bridged by a freeze this month")
 
 
 class ProgressPublic(_FromViews):
@@ -23,6 +32,7 @@ class ProgressPublic(_FromViews):
     longest_streak: int
     activities_completed: int
     activities_in_progress: int
+    streak: StreakPublic
 
 
 class ActivityPublic(_FromViews):
@@ -62,9 +72,26 @@ class TimelinePublic(_FromViews):
 class LearnerUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    timezone: str = Field(min_length=1, max_length=64, examples=["Asia/Tokyo"])
+    timezone: str | None = Field(None, min_length=1, max_length=64, examples=["Asia/Tokyo"])
+    display_handle: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        examples=["PlanningPanda"],
+        description="Shown on leaderboards instead of the learner; null clears it. No personal "
+        "data (e-mail, phone...) and not the learner's id. Need not be unique.",
+    )
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> LearnerUpdate:
+        if not self.model_fields_set & {"timezone", "display_handle"}:
+            raise ValueError("send timezone, display_handle or both")
+        if "timezone" in self.model_fields_set and self.timezone is None:
+            raise ValueError("timezone cannot be null")
+        return self
 
 
 class LearnerPublic(_FromViews):
     learner_key: str
     timezone: str
+    display_handle: str | None = None

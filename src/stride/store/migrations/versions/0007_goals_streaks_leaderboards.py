@@ -1,4 +1,4 @@
-"""goals streaks leaderboards (tables added by that capability)
+"""goals streaks leaderboards: learner goals and the days streak freezes bridged
 
 Revision ID: 0007
 Revises: 0006
@@ -7,6 +7,9 @@ Create Date: 2026-11-23
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -14,8 +17,52 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "learner_goals",
+        sa.Column("tenant_id", sa.String(length=36), nullable=False),
+        sa.Column("learner_key", sa.String(length=64), nullable=False),
+        sa.Column("goal_id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=True),
+        sa.Column("target", sa.Integer(), nullable=True),
+        sa.Column("module", sa.String(length=256), nullable=True),
+        sa.Column("due", sa.Date(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("set_event", sa.String(length=36), nullable=True),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_event", sa.String(length=36), nullable=True),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "learner_key", "goal_id", name=op.f("pk_learner_goals")
+        ),
+    )
+    op.create_table(
+        "learner_streak_freezes",
+        sa.Column("tenant_id", sa.String(length=36), nullable=False),
+        sa.Column("learner_key", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "learner_key", "day", name=op.f("pk_learner_streak_freezes")
+        ),
+    )
+    _row_level_security("learner_goals")
+    _row_level_security("learner_streak_freezes")
+
+
+def _row_level_security(table: str) -> None:
+    """The tenant policy of migration 0004, for a table added after it."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    visible = (
+        "coalesce(current_setting('stride.tenant_id', true), '') = '' "
+        "OR tenant_id = current_setting('stride.tenant_id', true)"
+    )
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON {table} USING ({visible}) WITH CHECK ({visible})"
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("learner_streak_freezes")
+    op.drop_table("learner_goals")

@@ -1,0 +1,1 @@
+"""Achievements and points: criteria, definitions, awarding and the weekly points ledger."""

@@ -1,0 +1,1 @@
+"""Certificates: Open Badges 3.0 credentials for completed programs, signed as VC-JWTs."""

@@ -1,0 +1,1 @@
+"""Webhooks: tenants' subscriptions to log events, delivered signed and retried, after ingest."""
