@@ -31,9 +31,10 @@ def learner_events(
     )
     if types is not None:
         query = query.where(events.c.type.in_(list(types)))
+    # .all() fetches in one go; iterating the result would fetch row by row.
     recorded = [
-        recorded_from_payload(row.event_id, learner_key, row.event_time, row.payload)
-        for row in connection.execute(query)
+        recorded_from_payload(event_id, learner_key, event_time, payload)
+        for event_id, event_time, payload in connection.execute(query).all()
     ]
     recorded.reverse()
     return [event for event in recorded if not event.derived]
