@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select
 
 from stride.events.recorded import RecordedEvent, recorded_from_payload
 from stride.progress.activity import ActivityProgress
+from stride.progress.sessions import SessionEvent
 from stride.store.read_models import activity_from_row
 from stride.store.tables import events, learner_activities
 
@@ -38,6 +39,35 @@ def learner_events(
     ]
     recorded.reverse()
     return [event for event in recorded if not event.derived]
+
+
+def learner_moments(
+    connection: Connection, tenant_id: str, learner_key: str, limit: int = MAX_HISTORY_EVENTS
+) -> list[SessionEvent]:
+    """The learner's latest `limit` events, oldest first and without derived ones, carrying
+    only what sessions are cut by (time, type, session id, duration): the database extracts
+    those fields instead of Python parsing whole payloads."""
+    payload = events.c.payload
+    query = (
+        select(
+            events.c.event_id,
+            events.c.event_time,
+            events.c.type,
+            payload["session"].as_string(),
+            payload[("result", "duration_s")].as_float(),
+            payload["derived"].as_boolean(),
+        )
+        .where(events.c.tenant_id == tenant_id, events.c.learner_key == learner_key)
+        .order_by(events.c.event_time.desc(), events.c.event_id.desc())
+        .limit(limit)
+    )
+    moments = [
+        SessionEvent(event_id, at, type_, session, None, None, None, (), duration)
+        for event_id, at, type_, session, duration, derived in connection.execute(query).all()
+        if not derived
+    ]
+    moments.reverse()
+    return moments
 
 
 def learner_activities_of(

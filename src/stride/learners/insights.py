@@ -10,11 +10,16 @@ from sqlalchemy import Connection
 from stride.events.recorded import RecordedEvent
 from stride.events.types import ATTEMPT_EVENT_TYPES
 from stride.ingest.mastery_projector import mastery_rules
-from stride.learners.history import learner_events
+from stride.learners.history import learner_events, learner_moments
 from stride.learners.profile_lookup import learner_profile
 from stride.progress.mastery import MasteryRules, graded_attempt
 from stride.progress.patterns import Patterns, activity_patterns
-from stride.progress.sessions import SessionEvent, SessionSummary, summarize_sessions
+from stride.progress.sessions import (
+    SessionEvent,
+    SessionSummary,
+    session_durations,
+    summarize_sessions,
+)
 from stride.progress.trends import ScorePoint, Trend, skill_trend
 
 
@@ -107,9 +112,8 @@ def get_trends(connection: Connection, tenant_id: str, learner_key: str) -> Tren
 
 def get_patterns(connection: Connection, tenant_id: str, learner_key: str) -> PatternsView:
     profile = learner_profile(connection, tenant_id, learner_key)
-    events = learner_events(connection, tenant_id, learner_key)
-    sessions = summarize_sessions(_session_events(events, mastery_rules(connection, tenant_id)))
+    moments = learner_moments(connection, tenant_id, learner_key)
     patterns = activity_patterns(
-        [e.timestamp for e in events], [s.duration_s for s in sessions], profile.timezone
+        [m.timestamp for m in moments], session_durations(moments), profile.timezone
     )
     return PatternsView(learner_key, profile.timezone, patterns)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from stride.progress.sessions import (
     SessionEvent,
     SkillInSession,
+    session_durations,
     summarize_sessions,
 )
 
@@ -263,3 +264,13 @@ def test_every_event_lands_in_exactly_one_sane_session(events: list[SessionEvent
         for skill in s.skills_practised:
             assert skill.correct_rate is None or 0.0 <= skill.correct_rate <= 1.0
         assert set(s.improved) | set(s.hard) <= {k.skill for k in s.skills_practised}
+
+
+@settings(max_examples=80)
+@given(event_lists, st.randoms(use_true_random=False))
+def test_durations_alone_match_the_summaries(
+    events: list[SessionEvent], rnd: random.Random
+) -> None:
+    shuffled = list(events)
+    rnd.shuffle(shuffled)
+    assert session_durations(shuffled) == [s.duration_s for s in summarize_sessions(events)]
