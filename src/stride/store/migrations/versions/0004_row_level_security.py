@@ -12,21 +12,22 @@ tenant. The API sets it per transaction (store/database.py, store/tenant_context
 FORCE makes the policies bind the tables' owner too; superusers and BYPASSRLS roles still
 skip them, so Stride must connect as an ordinary role for this wall to stand.
 
-A later migration that adds a tenant-owned table must enable and force RLS and create the
-same policy on it (copy the statements of `enable_tenant_isolation` below: migrations do not
-import each other); tests/store/test_row_level_security.py fails until it does.
+A later migration that adds a tenant-owned table must call
+`stride.store.row_security.enable_tenant_isolation` on it; tests/store/test_row_level_security.py
+fails until it does.
 """
 
 from __future__ import annotations
 
 from alembic import op
 
+from stride.store.row_security import POLICY, enable_tenant_isolation
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-POLICY = "tenant_isolation"
 
 # Written out, not read from tables.py: a migration must not change when the tables do.
 TENANT_COLUMNS = {
@@ -48,19 +49,6 @@ TENANT_COLUMNS = {
     "pii_findings": "tenant_id",
     "retention_runs": "tenant_id",
 }
-
-
-def _visible(column: str) -> str:
-    # missing_ok = true: NULL when the setting was never defined in this session.
-    setting = "current_setting('stride.tenant_id', true)"
-    return f"(coalesce({setting}, '') = '' OR {column} = {setting})"
-
-
-def enable_tenant_isolation(table: str, column: str) -> None:
-    visible = _visible(column)
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY {POLICY} ON {table} USING {visible} WITH CHECK {visible}")
 
 
 def upgrade() -> None:

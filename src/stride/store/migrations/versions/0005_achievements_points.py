@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from stride.store.row_security import enable_tenant_isolation
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -31,7 +33,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "learner_key", "week", name=op.f("pk_learner_points")),
     )
     op.create_index("ix_learner_points_week", "learner_points", ["tenant_id", "week", "points"])
-    _row_level_security("learner_points")
+    enable_tenant_isolation("learner_points")
     op.create_table(
         "learner_achievements",
         sa.Column("tenant_id", sa.String(length=36), nullable=False),
@@ -70,22 +72,7 @@ def upgrade() -> None:
         ),
     )
     for table in ("learner_achievements", "learner_counters", "achievement_celebrations"):
-        _row_level_security(table)
-
-
-def _row_level_security(table: str) -> None:
-    """The tenant policy of migration 0004, for a table added after it."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    visible = (
-        "coalesce(current_setting('stride.tenant_id', true), '') = '' "
-        "OR tenant_id = current_setting('stride.tenant_id', true)"
-    )
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} USING ({visible}) WITH CHECK ({visible})"
-    )
+        enable_tenant_isolation(table)
 
 
 def _json() -> sa.types.TypeEngine[Any]:

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from stride.store.row_security import enable_tenant_isolation
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -63,22 +65,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "list_id", name=op.f("pk_credential_status_lists")),
     )
     for table in ("tenant_signing_keys", "credentials", "credential_status_lists"):
-        _row_level_security(table)
-
-
-def _row_level_security(table: str) -> None:
-    """The tenant policy of migration 0004, for a table added after it."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    visible = (
-        "coalesce(current_setting('stride.tenant_id', true), '') = '' "
-        "OR tenant_id = current_setting('stride.tenant_id', true)"
-    )
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} USING ({visible}) WITH CHECK ({visible})"
-    )
+        enable_tenant_isolation(table)
 
 
 def downgrade() -> None:

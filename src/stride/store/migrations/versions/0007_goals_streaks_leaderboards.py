@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from stride.store.row_security import enable_tenant_isolation
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -44,23 +46,8 @@ def upgrade() -> None:
             "tenant_id", "learner_key", "day", name=op.f("pk_learner_streak_freezes")
         ),
     )
-    _row_level_security("learner_goals")
-    _row_level_security("learner_streak_freezes")
-
-
-def _row_level_security(table: str) -> None:
-    """The tenant policy of migration 0004, for a table added after it."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    visible = (
-        "coalesce(current_setting('stride.tenant_id', true), '') = '' "
-        "OR tenant_id = current_setting('stride.tenant_id', true)"
-    )
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} USING ({visible}) WITH CHECK ({visible})"
-    )
+    enable_tenant_isolation("learner_goals")
+    enable_tenant_isolation("learner_streak_freezes")
 
 
 def downgrade() -> None:

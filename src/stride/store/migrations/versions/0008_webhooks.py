@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from stride.store.row_security import enable_tenant_isolation
+
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = "0008"
@@ -71,22 +73,7 @@ def upgrade() -> None:
         "ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"]
     )
     for table in ("webhooks", "webhook_deliveries"):
-        _row_level_security(table)
-
-
-def _row_level_security(table: str) -> None:
-    """The tenant policy of migration 0004, for a table added after it."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    visible = (
-        "coalesce(current_setting('stride.tenant_id', true), '') = '' "
-        "OR tenant_id = current_setting('stride.tenant_id', true)"
-    )
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} USING ({visible}) WITH CHECK ({visible})"
-    )
+        enable_tenant_isolation(table)
 
 
 def downgrade() -> None:
