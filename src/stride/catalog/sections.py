@@ -39,30 +39,25 @@ def section_parsers() -> dict[str, SectionParser]:
     from stride.catalog.engagement import parse_leaderboards, parse_streaks
     from stride.certificates.requirements import parse_certifications
 
-    parsers: dict[str, SectionParser] = {}
-    parsers["achievements"] = parse_achievements
-    parsers["points"] = parse_points
-    parsers["certifications"] = parse_certifications
-    parsers["streaks"] = parse_streaks
-    parsers["leaderboards"] = parse_leaderboards
-    return parsers
+    return {
+        "achievements": parse_achievements,
+        "points": parse_points,
+        "certifications": parse_certifications,
+        "streaks": parse_streaks,
+        "leaderboards": parse_leaderboards,
+    }
 
 
 def parse_sections(
     head_values: dict[str, object], catalog: Catalog, errors: list[FieldError]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(parsed values, normalized documents) of every section a parser exists for."""
+    """(parsed values, normalized documents) of every section (a parser may return None for an
+    absent one)."""
     values: dict[str, Any] = {}
     documents: dict[str, Any] = {}
     parsers = section_parsers()
     for name in SECTION_NAMES:
-        raw = head_values.get(name)
-        parser = parsers.get(name)
-        if parser is None:
-            if raw is not None:
-                errors.append(FieldError(name, "this section is not supported yet"))
-            continue
-        parsed = parser(raw, catalog, errors)
+        parsed = parsers[name](head_values.get(name), catalog, errors)
         if parsed is not None:
             values[name] = parsed.value
             documents[name] = parsed.document
