@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from stride.progress.activity import ActivityProgress, ActivityStatus
 from stride.progress.mastery import SkillMastery
 from stride.store.bulk import select_by_keys
+from stride.store.mastery import mastery_from_row
 from stride.store.tables import (
     achievement_celebrations,
     events,
@@ -187,22 +188,9 @@ def load_skill_states(
     wanted = [(key,) for key in learner_keys]
     rows = select_by_keys(connection, learner_skills, columns, tenant_id, ("learner_key",), wanted)
     states: dict[str, list[SkillMastery]] = defaultdict(list)
-    for key, skill, p, attempts, correct, last_at, last_event, acquired, recent, weekly in rows:
-        history = tuple((date.fromisoformat(week), value) for week, value in weekly)
-        states[key].append(
-            SkillMastery(
-                key,
-                skill,
-                p,
-                attempts,
-                correct,
-                last_at,
-                last_event,
-                acquired,
-                tuple(recent),
-                history,
-            )
-        )
+    for row in rows:
+        state = mastery_from_row(row)
+        states[state.learner_key].append(state)
     return states
 
 

@@ -28,7 +28,8 @@ _SKILL_COLUMNS = (
 )
 
 
-def _mastery(row: Any) -> SkillMastery:
+def mastery_from_row(row: Any) -> SkillMastery:
+    """A learner_skills row, columns in SkillMastery's field order."""
     key, skill, p, attempts, correct, last_at, last_event, acquired, recent, weekly = row
     return SkillMastery(
         key,
@@ -53,7 +54,7 @@ def load_skills(
     rows = select_by_keys(
         connection, learner_skills, _SKILL_COLUMNS, tenant_id, ("learner_key", "skill_id"), pairs
     )
-    loaded = (_mastery(row) for row in rows)
+    loaded = (mastery_from_row(row) for row in rows)
     return {(m.learner_key, m.skill_id): m for m in loaded}
 
 
@@ -63,7 +64,7 @@ def learner_skills_of(
     rows = select_by_keys(
         connection, learner_skills, _SKILL_COLUMNS, tenant_id, ("learner_key",), [(learner_key,)]
     )
-    return sorted((_mastery(row) for row in rows), key=lambda m: m.skill_id)
+    return sorted((mastery_from_row(row) for row in rows), key=lambda m: m.skill_id)
 
 
 def save_skills(connection: Connection, tenant_id: str, skills: Iterable[SkillMastery]) -> None:
