@@ -15,6 +15,10 @@ import stride
 from stride.api.problems import install_problem_handlers
 from stride.api.routers import (
     achievements,
+    analytics_engagement,
+    analytics_learning,
+    analytics_quality,
+    analytics_risk,
     catalog,
     certificates,
     consent,
@@ -85,6 +89,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(webhook_routes.router)
     app.include_router(goals.router)
     app.include_router(leaderboards.router)
+    app.include_router(analytics_engagement.router)
+    app.include_router(analytics_learning.router)
+    app.include_router(analytics_risk.router)
+    app.include_router(analytics_quality.router)
     install_http_hardening(app, settings)
     # Added last so it runs first: latency and status counts include the 413s and 429s.
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)

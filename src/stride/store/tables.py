@@ -503,6 +503,14 @@ webhook_deliveries = Table(
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
 )
 
+# Analytics rollups: engagement, retention, lifecycle, usage, metrics (0009).
+
+# Analytics rollups: funnels, content, items, outcomes (0010).
+
+# Data quality: ingest outcomes per period (0011).
+
+# At-risk: fitted dropout-risk models (0012).
+
 # Read models that `stride rebuild` recomputes, per capability (each adds its own tuple).
 CORE_READ_MODELS: tuple[Table, ...] = (
     learner_stats,

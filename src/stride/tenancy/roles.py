@@ -45,6 +45,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "goals:write": frozenset({Role.INGEST, Role.INSTRUCTOR, Role.ADMIN, Role.LEARNER}),
     # Marking an award celebrated: the UI, as staff or as the learner's own token.
     "achievements:write": frozenset({Role.INSTRUCTOR, Role.ADMIN, Role.LEARNER}),
+    # Tenant aggregates (small groups withheld); lists of named learners are for staff only.
+    "analytics:read": frozenset({Role.ANALYST, Role.INSTRUCTOR, Role.ADMIN}),
+    "analytics:learners": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
+    "analytics:fit": frozenset({Role.ADMIN}),
 }
 
 # Roles an API key may be issued with (learner tokens are issued per learner instead).
