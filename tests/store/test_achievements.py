@@ -114,6 +114,51 @@ def test_disabled_defaults_and_custom_criteria(engine: Engine, tenant: TenantUnd
     assert set(_awards(engine, tenant)) == {"module-one", "first-module-completed"}
 
 
+def test_a_batch_dates_each_award_by_the_event_that_satisfied_it(
+    engine: Engine, tenant: TenantUnderTest
+) -> None:
+    """A whole day in one batch: the module completes at 10:00, later events move other
+    metrics; each award carries the time and evidence of its own satisfying event."""
+    catalog = small_catalog()
+    catalog["achievements"] = [
+        {"id": "m1", "name": "Module 1", "criteria": "module:prog/c1/m1.completion >= 1"},
+        {"id": "two-done", "name": "Two done", "criteria": "activities.completed >= 2"},
+        {
+            "id": "ex1-80",
+            "name": "Ex1 at 80",
+            "criteria": "activity:prog/c1/m1/ex1.best_score >= 0.8",
+        },
+        {
+            "id": "both",
+            "name": "Both",
+            "criteria": {
+                "all": ["activities.completed >= 1", "activity:prog/c1/m1/ex1.best_score >= 0.8"]
+            },
+        },
+    ]
+    apply_catalog(engine, tenant.tenant_id, catalog, NOW)
+
+    def at(hour: int, **fields: Any) -> dict[str, Any]:
+        return make_event(timestamp=(BASE_TIME + timedelta(hours=hour)).isoformat(), **fields)
+
+    ex1, ex2 = {"id": EX1, "type": "exercise"}, {"id": EX2, "type": "exercise"}
+    day = [
+        at(1, type="exercise.attempted", activity=ex1, result={"score": 0.5}),
+        at(2, type="exercise.attempted", activity=ex1, result={"score": 0.9}),  # ex1 >= 0.8
+        at(3, type="activity.completed", activity=ex1),  # first completion
+        at(10, type="activity.completed", activity=ex2),  # second: module 1 done
+        at(11, type="exercise.attempted", activity=ex1, result={"score": 1.0}),
+        at(12, type="activity.completed", activity={"id": "prog/c1/m2/quiz", "type": "assessment"}),
+    ]
+    _ingest(engine, tenant, list(reversed(day)))  # arrival order must not matter
+    awards = _awards(engine, tenant)
+    expected = {"m1": 3, "two-done": 3, "ex1-80": 1, "both": 2}  # index in `day`
+    for achievement, index in expected.items():
+        award = awards[achievement]
+        assert award.awarded_at == BASE_TIME + timedelta(hours=[1, 2, 3, 10, 11, 12][index])
+        assert award.evidence[-1] == day[index]["id"], achievement
+
+
 def test_new_criteria_never_revoke_and_rebuild_restores_awards(
     engine: Engine, tenant: TenantUnderTest
 ) -> None:

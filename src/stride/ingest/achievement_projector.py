@@ -9,29 +9,24 @@ say, and an award is never revoked.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from stride.achievements.criteria import Comparison, Metric, comparisons
+from stride.achievements.criteria import Metric, comparisons
 from stride.achievements.definitions import AchievementDef, effective_achievements
-from stride.achievements.metrics import (
-    LearnerMetrics,
-    could_change,
-    is_met,
-    is_perfect,
-    metric_value,
-)
+from stride.achievements.metrics import LearnerMetrics, could_change, is_met, is_perfect
 from stride.achievements.points import DEFAULT_POINTS, PointsRules, event_points
+from stride.achievements.satisfaction import NODES, History, needs_history, satisfying_event
 from stride.achievements.snapshot import (
     MODULE_COUNTER,
     PERFECT_SCORES,
+    completed_modules,
     event_counter,
     load_metrics,
 )
@@ -49,8 +44,6 @@ from stride.store.learners import load_timezones
 
 ACHIEVEMENT_AWARDED = "achievement.awarded"
 MAX_EVIDENCE = 10
-# Metrics that count the events `could_change` selects, one each.
-_COUNTS = frozenset({"events", "score.perfect"})
 _NAMESPACE = uuid.UUID("0b7e6c1e-5a43-4d0c-9a41-6d8f0f3c2a77")
 
 
@@ -192,10 +185,25 @@ def _evaluate(
     moments = {key: max(e.timestamp for e in by_learner[key]) for key in candidates}
     snapshots = load_metrics(connection, tenant_id, rules.catalog, wanted, moments, timezones)
     awards = []
+    histories: dict[str, History] = {}
+    node_ids = {
+        c.metric.ref
+        for d in rules.achievements
+        for c in comparisons(d.criteria)
+        if c.metric.kind in NODES and c.metric.ref is not None
+    }
     for key, items in candidates.items():
         for definition, relevant in items:
             if is_met(definition.criteria, snapshots[key]):
-                awards.append(_award(tenant_id, key, definition, relevant, snapshots[key]))
+
+                def history(key: str = key) -> History:
+                    if key not in histories:
+                        histories[key] = _history(
+                            connection, tenant_id, key, rules.catalog, moments[key], node_ids
+                        )
+                    return histories[key]
+
+                awards.append(_award(tenant_id, key, definition, relevant, snapshots[key], history))
     return awards
 
 
@@ -205,15 +213,15 @@ def _award(
     definition: AchievementDef,
     relevant: list[RecordedEvent],
     metrics: LearnerMetrics,
+    history: Callable[[], History],
 ) -> store.Award:
-    """The award, dated by the event of the batch that satisfied the criteria.
-
-    That is the latest event that could move its metrics, exactly so when events arrive one
-    at a time; for a count (`events:<type>.count >= n`, `score.perfect >= n`) it is the event
-    that reached n, counting the batch's events in time order.
-    """
+    """The award, dated by the event of the batch that satisfied the criteria
+    (achievements/satisfaction.py); the evidence is the relevant events up to it."""
     relevant.sort(key=lambda e: e.order_key)
-    satisfied = _crossing(definition, relevant, metrics)
+    satisfied = len(relevant) - 1
+    if satisfied > 0:
+        needed = history() if needs_history(definition.criteria) else History()
+        satisfied = satisfying_event(definition.criteria, relevant, metrics, needed)
     evidence = tuple(e.event_id for e in relevant[: satisfied + 1][-MAX_EVIDENCE:])
     return store.Award(
         learner_key,
@@ -226,22 +234,32 @@ def _award(
     )
 
 
-def _crossing(
-    definition: AchievementDef, relevant: list[RecordedEvent], metrics: LearnerMetrics
-) -> int:
-    """Index in `relevant` of the event that satisfied the criteria."""
-    criteria = definition.criteria
-    last = len(relevant) - 1
-    if not isinstance(criteria, Comparison) or criteria.metric.kind not in _COUNTS:
-        return last
-    if criteria.op == ">=":
-        needed = math.ceil(criteria.value)
-    elif criteria.op == ">":
-        needed = math.floor(criteria.value) + 1
-    else:
-        return last
-    before = metric_value(metrics, criteria.metric) - len(relevant)
-    return max(0, min(last, int(needed - before) - 1))
+def _history(
+    connection: Connection,
+    tenant_id: str,
+    learner_key: str,
+    catalog: Catalog | None,
+    now: datetime,
+    node_ids: Collection[str],
+) -> History:
+    """The learner's completion and acquisition moments (all their activity and skill rows:
+    read only when an award must be dated within a batch of several relevant events)."""
+    rows = store.load_activity_rows(connection, tenant_id, {(learner_key,)}).get(learner_key, {})
+    skills = store.load_skill_states(connection, tenant_id, [learner_key]).get(learner_key, [])
+    nodes: dict[str, datetime] = {}
+    for node_id in node_ids:
+        if catalog is not None and node_id in catalog.activities:
+            completed_at = completion_tree(catalog, node_id, rows, now=now).completed_at
+            if completed_at is not None:
+                nodes[node_id] = completed_at
+    return History(
+        activity_completions=tuple(sorted(r.completed_at for r in rows.values() if r.completed_at)),
+        module_completions=tuple(
+            sorted(m for m in completed_modules(catalog, rows, now).values() if m is not None)
+        ),
+        skill_acquisitions=tuple(sorted(s.acquired_at for s in skills if s.acquired_at)),
+        completed_at=nodes,
+    )
 
 
 def _award_of(learner_key: str, payload: Mapping[str, Any]) -> store.Award:

@@ -41,6 +41,56 @@ def learner_events(
     return [event for event in recorded if not event.derived]
 
 
+def learner_attempts(
+    connection: Connection,
+    tenant_id: str,
+    learner_key: str,
+    types: Iterable[str],
+    limit: int = MAX_HISTORY_EVENTS,
+) -> list[RecordedEvent]:
+    """The learner's latest `limit` events of `types`, oldest first and without derived ones,
+    carrying only what grading reads (activity, score, success, skills): the database extracts
+    those fields instead of Python parsing whole payloads."""
+    payload = events.c.payload
+    query = (
+        select(
+            events.c.event_id,
+            events.c.event_time,
+            events.c.type,
+            payload[("activity", "id")].as_string(),
+            payload[("result", "score")].as_float(),
+            payload[("result", "success")].as_boolean(),
+            payload["skills"],
+            payload["derived"].as_boolean(),
+        )
+        .where(
+            events.c.tenant_id == tenant_id,
+            events.c.learner_key == learner_key,
+            events.c.type.in_(list(types)),
+        )
+        .order_by(events.c.event_time.desc(), events.c.event_id.desc())
+        .limit(limit)
+    )
+    attempts = [
+        RecordedEvent(
+            event_id=event_id,
+            learner_key=learner_key,
+            type=type_,
+            timestamp=at,
+            activity_id=activity_id,
+            score=score,
+            success=success,
+            skills=tuple(skills or ()),
+        )
+        for event_id, at, type_, activity_id, score, success, skills, derived in connection.execute(
+            query
+        ).all()
+        if not derived
+    ]
+    attempts.reverse()
+    return attempts
+
+
 def learner_moments(
     connection: Connection, tenant_id: str, learner_key: str, limit: int = MAX_HISTORY_EVENTS
 ) -> list[SessionEvent]:

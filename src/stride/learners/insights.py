@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from stride.events.recorded import RecordedEvent
 from stride.events.types import ATTEMPT_EVENT_TYPES
 from stride.ingest.mastery_projector import mastery_rules
-from stride.learners.history import learner_events, learner_moments
+from stride.learners.history import learner_attempts, learner_events, learner_moments
 from stride.learners.profile_lookup import learner_profile
 from stride.progress.mastery import MasteryRules, graded_attempt
 from stride.progress.patterns import Patterns, activity_patterns
@@ -91,7 +91,7 @@ def get_sessions(
 def get_trends(connection: Connection, tenant_id: str, learner_key: str) -> TrendsView:
     learner_profile(connection, tenant_id, learner_key)
     rules = mastery_rules(connection, tenant_id)
-    events = learner_events(connection, tenant_id, learner_key, ATTEMPT_EVENT_TYPES)
+    events = learner_attempts(connection, tenant_id, learner_key, ATTEMPT_EVENT_TYPES)
     overall: list[ScorePoint] = []
     by_skill: dict[str, list[ScorePoint]] = defaultdict(list)
     for event in events:
