@@ -165,8 +165,17 @@ class _LearnerRun:
             PROGRAM,
             properties={"target_date": target.isoformat()},
         )
-        goal = {"days_per_week": self.rng.randint(2, 6)}
-        return self._emit("goal.set", t + SECOND, PROGRAM, properties=goal)
+        # A weekly habit goal, as a learner sets one when she starts.
+        if self.rng.random() < 0.5:
+            target = 15 * self.rng.randint(4, 20)  # one to five hours a week
+            goal = {"goal_id": "weekly", "kind": "weekly_minutes", "target": target}
+        else:
+            goal = {
+                "goal_id": "weekly",
+                "kind": "sessions_per_week",
+                "target": self.rng.randint(2, 6),
+            }
+        return self._emit("goal.set", t + SECOND, properties=goal)
 
     def _step(self, t: datetime) -> datetime:
         if self.finished or (self.module > 0 and self.rng.random() < REVIEW_RATE):
@@ -193,9 +202,15 @@ class _LearnerRun:
             t = self._emit("activity.started", t, PROGRAM)
         if module.first_in_course:
             t = self._emit("activity.started", t, module.course)
-            if self.rng.random() < 0.3:
-                goal = {"target_days": self.rng.randint(7, 28)}
-                t = self._emit("goal.set", t, module.course, properties=goal)
+            if self.rng.random() < 0.3:  # some set a deadline for the course's first module
+                due = t.astimezone(self.zone).date() + timedelta(days=self.rng.randint(7, 28))
+                goal = {
+                    "goal_id": f"finish-{module.activity.id}",
+                    "kind": "module_by_date",
+                    "module": module.activity.id,
+                    "due": due.isoformat(),
+                }
+                t = self._emit("goal.set", t, properties=goal)
         return self._emit("activity.started", t, module.activity)
 
     def _study(self, item: Activity, t: datetime) -> datetime:
