@@ -263,3 +263,38 @@ def test_permissions_and_a_learner_token_sees_only_its_own(
     assert client.get(f"/v1/status-lists/{tenant.tenant_id}/7").status_code == 404
     bad = client.post("/v1/credentials/verify", json={"jwt": "a", "code": "b"})
     assert bad.status_code == 422
+
+
+def test_rotating_the_signing_key_keeps_old_credentials_valid(
+    client: TestClient,
+    tenant: TenantUnderTest,
+    engine: Engine,
+    key_factory: Callable[[str, Role], str],
+) -> None:
+    _setup(client, tenant)
+    before = _issue(client, tenant)
+    old_kid = _b64json(before["jwt"].split(".")[0])["kid"]
+    instructor = bearer(key_factory(tenant.tenant_id, Role.INSTRUCTOR))
+    assert client.post("/v1/credentials/keys/rotate", headers=instructor).status_code == 403
+    response = client.post("/v1/credentials/keys/rotate", headers=bearer(tenant.admin_key))
+    assert response.status_code == 200, response.text
+    rotation = response.json()
+    assert rotation["retired"] == [old_kid] and rotation["kid"] != old_kid
+    # Both keys are published; the old credential still verifies, a new one uses the new key.
+    jwks = client.get(f"/v1/tenants/{tenant.tenant_id}/keys").json()["keys"]
+    assert [k["kid"] for k in jwks] == [old_kid, rotation["kid"]]
+    assert _verify(client, jwt=before["jwt"])["result"] == "valid"
+    client.post(
+        "/v1/events",
+        json=[_attempt("prog/c1/m1/ex1", 9 - i, "zoe") for i in range(3)]
+        + [_attempt("prog/c1/m1/ex2", 4, "zoe")],
+        headers=bearer(tenant.admin_key),
+    )
+    after = _issue(client, tenant, "zoe")
+    assert _b64json(after["jwt"].split(".")[0])["kid"] == rotation["kid"]
+    assert _verify(client, jwt=after["jwt"])["result"] == "valid"
+    with engine.connect() as connection:
+        actions = connection.execute(
+            select(audit_log.c.action).where(audit_log.c.tenant_id == tenant.tenant_id)
+        ).scalars()
+        assert "signing_key.rotate" in set(actions)

@@ -46,3 +46,9 @@ def test_verify_a_file_or_a_code_and_list(stride_cli: Cli, tmp_path: Path) -> No
     listed = stride_cli("credentials", "list", "--tenant", created["tenant_id"], "--json")
     assert [c["credential_id"] for c in listed["credentials"]] == [issued["credential_id"]]
     stride_cli("credentials", "list", "--tenant", "nobody", expect_exit=1)
+
+    rotated = stride_cli("credentials", "rotate-key", "--tenant", created["tenant_id"], "--json")
+    assert len(rotated["retired"]) == 1 and rotated["kid"] not in rotated["retired"]
+    token_file.write_text(issued["jwt"])
+    assert stride_cli("credentials", "verify", str(token_file), "--json")["result"] == "valid"
+    stride_cli("credentials", "rotate-key", "--tenant", "nobody", expect_exit=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,23 @@ def issuing_key(connection: Connection, tenant_id: str, now: datetime) -> Signin
         repo.KeyRow(tenant_id, key.kid, ALGORITHM, key.private_jwk, key.public_jwk, now, None),
     )
     return key
+
+
+@dataclass(frozen=True)
+class Rotation:
+    kid: str  # the key that signs from now on
+    retired: list[str]  # the keys it replaces: still published, so what they signed verifies
+
+
+def rotate_issuing_key(connection: Connection, tenant_id: str, now: datetime) -> Rotation:
+    """Retire the active key and make a new one. Run it in a write transaction."""
+    retired = repo.retire_keys(connection, tenant_id, now)
+    key = generate_key(tenant_id)
+    repo.insert_key(
+        connection,
+        repo.KeyRow(tenant_id, key.kid, ALGORITHM, key.private_jwk, key.public_jwk, now, None),
+    )
+    return Rotation(key.kid, retired)
 
 
 def signing_key_of(connection: Connection, tenant_id: str) -> SigningKey | None:

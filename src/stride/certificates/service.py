@@ -15,7 +15,7 @@ from stride.certificates import codes
 from stride.certificates.credential import Issuer, build_credential, jwt_claims
 from stride.certificates.eligibility import Eligibility, check_eligibility
 from stride.certificates.events import append_certificate_event
-from stride.certificates.keys import issuing_key
+from stride.certificates.keys import Rotation, issuing_key, rotate_issuing_key
 from stride.certificates.requirements import Certification, certification_for
 from stride.certificates.revocation import allocate_slot, lock_certificates, revoke
 from stride.certificates.signing import decode, sign
@@ -225,6 +225,16 @@ def revoke_credential(
                 detail={"reason": reason},
             )
     return _view(row)
+
+
+def rotate_signing_key(engine: Engine, principal: Principal, now: datetime) -> Rotation:
+    """Replace the tenant's issuing key and audit it. Credentials signed before keep verifying
+    (the retired key stays in the JWKS); to withdraw them too, revoke them."""
+    with write_transaction(engine) as connection:
+        rotation = rotate_issuing_key(connection, principal.tenant_id, now)
+        detail = {"kid": rotation.kid, "retired": rotation.retired}
+        audit(connection, principal, "signing_key.rotate", "keys", now=now, detail=detail)
+    return rotation
 
 
 def list_credentials(connection: Connection, tenant_id: str) -> list[repo.CredentialRow]:

@@ -8,12 +8,13 @@ import typer
 from rich.table import Table
 
 from stride.bootstrap import open_engine
-from stride.certificates.service import list_credentials
+from stride.certificates.service import list_credentials, rotate_signing_key
 from stride.certificates.verification import VerificationResult, verify_code, verify_token
 from stride.cli.output import JsonOption, clear_errors, console, emit
 from stride.cli.tenant_option import TenantOption, check_tenant
 from stride.clock import utc_now
 from stride.errors import InvalidInput
+from stride.tenancy.audit import operator_principal
 
 app = typer.Typer(help="Verify and list certificates (Open Badges 3.0).", no_args_is_help=True)
 
@@ -44,6 +45,26 @@ def verify(
     )
     if found.result is not VerificationResult.VALID:
         raise typer.Exit(1)
+
+
+@app.command("rotate-key")
+def rotate_key(tenant: str = TenantOption, as_json: bool = JsonOption) -> None:
+    """Retire the tenant's signing key and make a new one; credentials signed before keep
+    verifying (the old key stays published). Audited as the CLI."""
+    with clear_errors(as_json):
+        engine = open_engine()
+        check_tenant(engine, tenant)
+        with engine.connect() as connection:
+            principal = operator_principal(connection, tenant)
+        rotation = rotate_signing_key(engine, principal, utc_now())
+    emit(
+        as_json,
+        {"kid": rotation.kid, "retired": rotation.retired},
+        lambda: console.print(
+            f"New signing key {rotation.kid}; retired: {', '.join(rotation.retired) or 'none'}",
+            soft_wrap=True,
+        ),
+    )
 
 
 @app.command("list")

@@ -92,6 +92,22 @@ def insert_key(connection: Connection, key: KeyRow) -> None:
     connection.execute(tenant_signing_keys.insert().values(**values))
 
 
+def retire_keys(connection: Connection, tenant_id: str, now: datetime) -> list[str]:
+    """Retire every active key of the tenant; returns their kids."""
+    active = tenant_signing_keys.c.retired_at.is_(None)
+    query = select(tenant_signing_keys.c.kid).where(
+        tenant_signing_keys.c.tenant_id == tenant_id, active
+    )
+    kids = list(connection.execute(query).scalars())
+    if kids:
+        connection.execute(
+            update(tenant_signing_keys)
+            .where(tenant_signing_keys.c.tenant_id == tenant_id, active)
+            .values(retired_at=now)
+        )
+    return kids
+
+
 def insert_credential(connection: Connection, row: CredentialRow) -> None:
     connection.execute(credentials.insert().values(**row.__dict__))
 

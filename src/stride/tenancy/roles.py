@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "certificates:read": frozenset({Role.INSTRUCTOR, Role.ADMIN, Role.LEARNER}),
     "certificates:issue": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "certificates:revoke": frozenset({Role.ADMIN}),
+    "certificates:keys": frozenset({Role.ADMIN}),
     "webhooks:read": frozenset({Role.ADMIN}),
     "webhooks:write": frozenset({Role.ADMIN}),
     # Aggregate boards (analysts too); one learner's own rank only for staff or that learner.

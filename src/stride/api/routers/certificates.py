@@ -12,6 +12,7 @@ from stride.api.schemas.certificates import (
     CredentialPublic,
     EligibilityPublic,
     JwksPublic,
+    KeyRotationPublic,
     RevocationRequest,
     VerificationPublic,
     VerificationRequest,
@@ -35,6 +36,7 @@ Reader = Annotated[Principal, Depends(audited_learner_read("certificates:read"))
 CredentialReader = Annotated[Principal, Depends(require("certificates:read"))]
 Certifier = Annotated[Principal, Depends(require("certificates:issue"))]
 Revoker = Annotated[Principal, Depends(require("certificates:revoke"))]
+KeyKeeper = Annotated[Principal, Depends(require("certificates:keys"))]
 LearnerId = Annotated[
     str, Path(min_length=1, max_length=256, description="The platform's own learner id")
 ]
@@ -110,6 +112,14 @@ def revoke_credential(
     """Revoke through the tenant's status list; revoking again changes nothing."""
     view = service.revoke_credential(engine, principal, credential_id, body.reason, utc_now())
     return CredentialPublic.of(view)
+
+
+@router.post("/v1/credentials/keys/rotate")
+def rotate_signing_key(principal: KeyKeeper, engine: EngineDep) -> KeyRotationPublic:
+    """Retire the tenant's issuing key and make a new one (admin; audited). Credentials signed
+    before keep verifying: the retired key stays in the JWKS. To withdraw them, revoke them."""
+    rotation = service.rotate_signing_key(engine, principal, utc_now())
+    return KeyRotationPublic(kid=rotation.kid, retired=rotation.retired)
 
 
 @router.post("/v1/credentials/verify")

@@ -100,5 +100,12 @@ class VerificationPublic(BaseModel):
         return cls(result=found.result, reason=found.reason, credential=found.credential)
 
 
+class KeyRotationPublic(BaseModel):
+    kid: str = Field(description="The key that signs new credentials from now on")
+    retired: list[str] = Field(
+        description="Keys it replaces; still published, so what they signed still verifies"
+    )
+
+
 class JwksPublic(BaseModel):
     keys: list[dict[str, Any]]
