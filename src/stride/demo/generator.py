@@ -166,9 +166,10 @@ class _LearnerRun:
             properties={"target_date": target.isoformat()},
         )
         # A weekly habit goal, as a learner sets one when she starts.
+        goal: dict[str, Any]
         if self.rng.random() < 0.5:
-            target = 15 * self.rng.randint(4, 20)  # one to five hours a week
-            goal = {"goal_id": "weekly", "kind": "weekly_minutes", "target": target}
+            minutes = 15 * self.rng.randint(4, 20)  # one to five hours a week
+            goal = {"goal_id": "weekly", "kind": "weekly_minutes", "target": minutes}
         else:
             goal = {
                 "goal_id": "weekly",
