@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # cursor passes its events (sequence numbers are taken before commit, so they commit out of
     # order); events in this window are re-examined each poll and enqueued exactly once.
     WEBHOOK_COMMIT_GRACE_SECONDS: float = Field(default=60.0, ge=0)
+    # The held-out AUC a tenant's dropout-risk model must reach to be used (`stride fit risk`);
+    # below it the model is stored as rejected and the at-risk list keeps to its rules.
+    RISK_AUC_FLOOR: float = Field(default=0.7, ge=0.5, le=1.0)
 
 
 @lru_cache

@@ -32,6 +32,7 @@ from stride.tenancy.roles import KEY_ROLES, Role
 from stride.tenancy.service import create_key
 from stride.tenancy.tokens import issue_learner_token
 from tests.api.helpers import bearer
+from tests.api.test_analytics_risk import store_risk_model
 from tests.catalogs import small_catalog
 from tests.factories import make_event
 from tests.fixtures.tenant import TenantUnderTest, make_tenant
@@ -42,6 +43,16 @@ GOAL = "sweep-goal"  # every learner of both tenants has a goal by this id
 SHARED_PROGRAM, SHARED_MODULE = "prog", "prog/c1/m1"  # small_catalog's, in both catalogs
 EXERCISE, QUIZ = "prog/c1/m1/ex1", "prog/c1/m2/quiz"
 ACHIEVEMENT = "tried"  # in both catalogs; every learner earns it with their first attempt
+# xAPI statements both tenants hold under the same ids (B's name B's secret); one is voided.
+XAPI = {"X-Experience-API-Version": "1.0.3"}
+XAPI_STATEMENT, XAPI_VOIDED = (
+    "3f1c0c9e-5b7a-4f0e-9d1e-6a2b8c4d5e6f",
+    "7a9e2b4c-1d3f-4a5b-8c6d-0e1f2a3b4c5d",
+)
+XAPI_ACTIVITY, XAPI_VERB = (
+    "http://example.com/xapi/lesson",
+    "http://adlnet.gov/expapi/verbs/completed",
+)
 
 
 @dataclass
@@ -87,6 +98,7 @@ def _events(learner: str, note: str = "") -> list[dict[str, Any]]:
         ev("activity.completed", EXERCISE, "exercise", 80),
         ev("assessment.submitted", QUIZ, "assessment", 70, result=result, context=context),
         ev("activity.started", QUIZ, "assessment", 60 * 24 * 90),  # for a retention run
+        ev("meeting.uploaded", "sweep-meeting", "meeting", 50),  # learner_meetings
         # Active three days ago and yesterday: B's streak freeze bridges the day between.
         ev("activity.progressed", EXERCISE, "exercise", 60 * 24 * 3),
         ev("activity.progressed", EXERCISE, "exercise", 60 * 24),
@@ -98,6 +110,19 @@ def _events(learner: str, note: str = "") -> list[dict[str, Any]]:
             activity=None,
             result=None,
         ),
+    ]
+
+
+def _statements(note: str) -> list[dict[str, Any]]:
+    actor = {"mbox": "mailto:ana@example.com", "name": f"{note} Ana"}
+    lesson = {"id": XAPI_ACTIVITY, "definition": {"name": {"en": f"{note} lesson"}}}
+    ref = {"objectType": "StatementRef", "id": XAPI_VOIDED}
+    context = {"registration": XAPI_STATEMENT}
+    return [
+        {"id": XAPI_STATEMENT, "actor": actor, "verb": {"id": XAPI_VERB}, "object": lesson},
+        {"id": XAPI_VOIDED, "actor": actor, "verb": {"id": XAPI_VERB}, "object": lesson},
+        {"actor": actor, "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"}, "object": ref},
+        {"actor": actor, "verb": {"id": XAPI_VERB}, "object": lesson, "context": context},
     ]
 
 
@@ -147,10 +172,11 @@ def _populate(
     policy: dict[str, Any],
 ) -> list[str]:
     """Catalog, policy, events, enrollments and consents; returns the event ids sent."""
-    headers = bearer(tenant.admin_key)
+    headers = {**bearer(tenant.admin_key), **XAPI}
     calls = [("PUT", "/v1/catalog", catalog), ("PUT", "/v1/privacy/policy", policy)]
     sent = [event for raw, note in learners.items() for event in _events(raw, note)]
     calls.append(("POST", "/v1/events", sent))
+    calls.append(("POST", "/xapi/statements", _statements(next(iter(learners.values())))))
     for raw in learners:
         calls += [("POST", f"/v1/learners/{raw}/enrollments", {"activity_id": p}) for p in programs]
         calls.append(("PUT", f"/v1/learners/{raw}/consent", {"research": True}))
@@ -195,6 +221,7 @@ def _build_world(client: TestClient, engine: Engine) -> World:
     w.b_credentials = _certify(client, w.b, list(b_learners))
     w.a_webhook, _ = _subscribe(client, w.a, "a")
     w.b_webhook, b_webhook_secret = _subscribe(client, w.b, w.secret)
+    store_risk_model(engine, w.b.tenant_id, w.secret)
     with engine.connect() as connection:
         b_row = get_tenant(connection, w.b.tenant_id)
         w.b_key_ids = [key.id for key in list_api_keys(connection, w.b.tenant_id)]
@@ -240,10 +267,84 @@ QUERY_VALUES: dict[str, Callable[[World], list[str]]] = {
     "period": lambda w: ["week"],
     "top": lambda w: ["10"],
     "cohort": lambda w: ["2024-W01"],
+    # Usage, metrics and funnels (docs/analytics-usage.md).
+    "type": lambda w: ["exercise.attempted"],
+    "feature": lambda w: ["custom."],
+    "field": lambda w: ["result.score"],
+    "steps": lambda w: [
+        f"activity.started:{w.b_prog},exercise.attempted",
+        f"exercise.attempted:{SHARED_PROGRAM},exercise.attempted",
+    ],
+    "window_days": lambda w: ["7"],
+    "order": lambda w: ["strict"],
+    "step": lambda w: ["1"],
+    # At-risk learners (docs/at-risk.md).
+    "inactive_days": lambda w: ["1"],
+    "min_score": lambda w: ["0"],
 }
 # Where a route's parameter takes other values than the name's usual ones.
 ROUTE_QUERY_VALUES: dict[tuple[str, str], Callable[[World], list[str]]] = {
+    # Learning analytics (docs/analytics-learning.md).
+    **{
+        (f"GET /v1/analytics/{route}", name): values
+        for route in ("content", "items")
+        for name, values in (
+            ("course", lambda w: ["prog/c1"]),
+            ("module", lambda w: [SHARED_MODULE, w.b_module]),
+        )
+    },
+    **{
+        (f"GET /v1/analytics/{route}", name): values
+        for route in ("coaching", "outcomes")
+        for name, values in (
+            ("from", lambda w: [(utc_now() - timedelta(days=20)).date().isoformat()]),
+            ("to", lambda w: [utc_now().date().isoformat()]),
+        )
+    },
     ("GET /v1/webhooks/{webhook_id}/deliveries", "status"): lambda w: ["pending", "failed"],
+    ("GET /v1/analytics/data-quality", "from"): lambda w: [
+        (utc_now() - timedelta(days=10)).date().isoformat()
+    ],
+    ("GET /v1/analytics/data-quality", "threshold"): lambda w: ["2.5"],
+    ("GET /v1/analytics/data-quality", "history_weeks"): lambda w: ["4"],
+    **{
+        ("GET /xapi/statements", name): values
+        for name, values in (
+            ("statementId", lambda w: [XAPI_STATEMENT]),
+            ("voidedStatementId", lambda w: [XAPI_VOIDED]),
+            ("agent", lambda w: ['{"mbox": "mailto:ana@example.com"}']),
+            ("verb", lambda w: [XAPI_VERB]),
+            ("activity", lambda w: [XAPI_ACTIVITY]),
+            ("registration", lambda w: [XAPI_STATEMENT]),
+            ("related_activities", lambda w: ["false"]),
+            ("related_agents", lambda w: ["false"]),
+            ("limit", lambda w: ["2"]),
+            ("format", lambda w: ["exact", "ids", "canonical"]),
+            ("attachments", lambda w: ["false"]),
+            ("ascending", lambda w: ["true"]),
+        )
+    },
+    ("PUT /xapi/statements", "statementId"): lambda w: [XAPI_STATEMENT],
+    **{
+        (f"GET /v1/analytics/{route}", name): values
+        for route in ("engagement", "retention", "lifecycle")
+        for name, values in (
+            ("from", lambda w: [(utc_now() - timedelta(days=20)).date().isoformat()]),
+            ("to", lambda w: [utc_now().date().isoformat()]),
+        )
+    },
+    ("GET /v1/analytics/engagement", "breakdown"): lambda w: ["program", "platform"],
+    **{
+        (f"GET /v1/analytics/{route}", "from"): lambda w: [
+            (utc_now() - timedelta(days=20)).date().isoformat()
+        ]
+        for route in ("usage", "metrics")
+    },
+    ("GET /v1/analytics/metrics", "breakdown"): lambda w: ["platform", "properties.level"],
+    ("GET /v1/analytics/retention", "start_event"): lambda w: ["any", "activity.completed"],
+    ("GET /v1/analytics/retention", "return_event"): lambda w: ["any"],
+    ("GET /v1/analytics/retention", "entry"): lambda w: ["first", "recurring"],
+    ("GET /v1/analytics/retention", "return"): lambda w: ["on", "on_or_after"],
 }
 # Filters over A's own records: the audit trail holds A's own reads of any id, even B's.
 FILTERS = {"learner"}
@@ -259,6 +360,7 @@ BODIES: dict[str, Callable[[World], list[Any]]] = {
         ]
     ],
     "PUT /v1/catalog": lambda w: [_with_certification(small_catalog(), SHARED_PROGRAM)],
+    "POST /v1/analytics/at-risk/fit": lambda w: [{}],
     "PATCH /v1/learners/{learner_id}/achievements/{achievement_id}": lambda w: [
         {"celebration_shown": True}
     ],
@@ -279,6 +381,9 @@ BODIES: dict[str, Callable[[World], list[Any]]] = {
     # Public verification answers for any tenant's credential by design (that is what a
     # credential is for; tests/api/test_certificates.py covers it): the sweep sends only A's
     # own credentials and a code nobody has, so nothing of B's may come back.
+    # A's own statements: new ones, and the one it holds under the id B uses too.
+    "POST /xapi/statements": lambda w: [[s for s in _statements("a") if "id" not in s]],
+    "PUT /xapi/statements": lambda w: [_statements("a")[0]],
     "POST /v1/credentials/verify": lambda w: [
         *({"code": c["verification_code"]} for c in w.a_credentials),
         {"jwt": w.a_credentials[0]["jwt"]},
@@ -401,7 +506,11 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 def _send(client: TestClient, call: Call, credential: str) -> httpx.Response:
     return client.request(
-        call.method, call.url, params=call.params, json=call.body, headers=bearer(credential)
+        call.method,
+        call.url,
+        params=call.params,
+        json=call.body,
+        headers={**bearer(credential), **XAPI},
     )
 
 

@@ -19,6 +19,7 @@ from stride.api.routers import (
     analytics_learning,
     analytics_quality,
     analytics_risk,
+    analytics_usage,
     catalog,
     certificates,
     consent,
@@ -33,6 +34,7 @@ from stride.api.routers import (
     rights,
 )
 from stride.api.routers import webhooks as webhook_routes
+from stride.api.routers import xapi as xapi_routes
 from stride.api.schemas.events import EventBatch
 from stride.api.security import install_http_hardening
 from stride.config import Settings, get_settings
@@ -92,7 +94,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(analytics_engagement.router)
     app.include_router(analytics_learning.router)
     app.include_router(analytics_risk.router)
+    app.include_router(analytics_usage.router)
     app.include_router(analytics_quality.router)
+    app.include_router(xapi_routes.router)
     install_http_hardening(app, settings)
     # Added last so it runs first: latency and status counts include the 413s and 429s.
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)

@@ -10,6 +10,7 @@ import uvicorn
 from stride.bootstrap import open_engine
 from stride.cli import (
     achievements,
+    analytics,
     catalog,
     credentials,
     db,
@@ -22,6 +23,7 @@ from stride.cli import (
     tenants,
 )
 from stride.cli import webhooks as webhook_commands
+from stride.cli.importing import import_file
 from stride.cli.output import JsonOption, clear_errors, console, emit, progress_bar
 from stride.clock import utc_now
 from stride.config import get_settings
@@ -44,6 +46,8 @@ app.add_typer(retention.app, name="retention")
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(webhook_commands.app, name="webhooks")
 app.add_typer(credentials.app, name="credentials")
+app.command("import")(import_file)
+app.add_typer(analytics.app, name="analytics")
 
 
 @app.command()

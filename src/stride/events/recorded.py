@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +27,9 @@ class RecordedEvent:
     skills: tuple[str, ...] = ()
     target_date: date | None = None  # enrollment events only
     derived: bool = False  # written by Stride itself (e.g. skill.acquired), not by a platform
+    platform: str | None = None  # context.platform
+    # The free-form properties as stored (usage/metrics rollups read them); not hashed.
+    properties: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def order_key(self) -> tuple[datetime, str]:
@@ -55,6 +58,8 @@ def recorded_from_payload(
         skills=tuple(payload.get("skills") or ()),
         target_date=target_date_of(payload),
         derived=bool(payload.get("derived", False)),
+        platform=(payload.get("context") or {}).get("platform"),
+        properties=payload.get("properties"),
     )
 
 

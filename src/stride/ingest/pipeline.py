@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from stride.analytics.quality_tally import tally_batch
 from stride.errors import FieldError
 from stride.events.recorded import RecordedEvent, target_date_of
 from stride.events.validation import (
@@ -26,6 +27,7 @@ from stride.privacy.policy import PrivacyPolicy, Purpose
 from stride.privacy.policy_service import get_policy
 from stride.privacy.pseudonym import learner_key
 from stride.store import event_log
+from stride.store.analytics_quality import record_ingest_tally
 from stride.store.learners import register_learners
 from stride.store.locks import lock_learners
 from stride.store.privacy import add_pii_findings
@@ -143,8 +145,10 @@ def ingest_events(
         else:  # the same id twice in one batch: the first one stands
             outcomes[index] = _repeat_outcome(candidate, earlier.content_hash)
 
-    if candidates or pii.counts:
-        outcomes.update(_store(engine, scope.tenant_id, candidates, received_at, policy, pii))
+    if candidates or pii.counts or outcomes:  # outcomes so far: rejected events, repeats
+        outcomes.update(
+            _store(engine, scope.tenant_id, candidates, received_at, policy, pii, outcomes)
+        )
     return IngestReport([outcomes[index] for index in range(len(raw_events))])
 
 
@@ -155,6 +159,7 @@ def _store(
     received_at: datetime,
     policy: PrivacyPolicy,
     pii: _PiiTally,
+    earlier: dict[int, EventOutcome],
 ) -> dict[int, EventOutcome]:
     outcomes: dict[int, EventOutcome] = {}
     with write_transaction(engine) as connection:
@@ -194,6 +199,10 @@ def _store(
         new_events = [c.recorded for c in fresh if c.event_id in inserted]
         register_learners(connection, tenant_id, {e.learner_key for e in new_events}, received_at)
         project_events(connection, tenant_id, new_events)
+        # Last, so PostgreSQL holds the locks on the shared count rows only until commit.
+        batch = [*earlier.values(), *outcomes.values()]
+        tally = tally_batch(received_at, batch, (e.timestamp for e in new_events))
+        record_ingest_tally(connection, tenant_id, tally)
     return outcomes
 
 
@@ -244,6 +253,8 @@ def _prepare(
         duration_s=result.duration_s if result else None,
         skills=tuple(event.skills) if event.skills else (),
         target_date=target_date_of(payload),
+        platform=(payload.get("context") or {}).get("platform"),
+        properties=payload.get("properties"),
     )
     row = {
         "tenant_id": scope.tenant_id,

@@ -7,6 +7,9 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, delete
 
+from stride.analytics.content_projector import forget_learner_content
+from stride.analytics.engagement_projector import forget_learner_engagement
+from stride.analytics.usage_projection import forget_learner_usage
 from stride.errors import Conflict
 from stride.events.recorded import RecordedEvent, recorded_from_payload
 from stride.ingest.mastery_projector import project_mastery
@@ -58,6 +61,9 @@ def rebuild_tenant(
 
 def rebuild_learner(connection: Connection, tenant_id: str, learner_key: str) -> int:
     """Refold one learner's read models inside the caller's transaction; return events folded."""
+    forget_learner_content(connection, tenant_id, learner_key)
+    forget_learner_usage(connection, tenant_id, learner_key)
+    forget_learner_engagement(connection, tenant_id, learner_key)
     delete_read_models(connection, tenant_id, learner_key)
     folded = 0
     for chunk in event_log.iter_events(connection, tenant_id, learner_key):

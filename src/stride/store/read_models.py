@@ -220,6 +220,8 @@ def delete_read_models(
 ) -> None:
     """Drop a tenant's (or one learner's) read models, before they are folded again."""
     for table in READ_MODELS:
+        if learner_key is not None and table.info.get("tenant_rollup"):
+            continue  # tenant-level sums: the learner's refold subtracts its share first
         statement = table.delete().where(table.c.tenant_id == tenant_id)
         if learner_key is not None:
             statement = statement.where(table.c.learner_key == learner_key)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -505,11 +506,429 @@ webhook_deliveries = Table(
 
 # Analytics rollups: engagement, retention, lifecycle, usage, metrics (0009).
 
+# One learner's activity per period (kind day/week/month of local days) and group (dimension
+# all/type/program/course/platform): the per-learner state the engagement rollups derive from.
+# `learner_key` makes erasure and export cover it.
+engagement_learner_periods = Table(
+    "engagement_learner_periods",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("dimension", String(16), nullable=False),
+    Column("value", String(256), nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("activity_ms", BigInteger, nullable=False),
+    Column("session_ms", BigInteger, nullable=False),
+    Column("sessions", Json, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "kind", "period_start", "dimension", "value"),
+)
+
+# A learner's first and last active period per kind and group.
+engagement_learner_spans = Table(
+    "engagement_learner_spans",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("dimension", String(16), nullable=False),
+    Column("value", String(256), nullable=False),
+    Column("first_start", Date, nullable=False),
+    Column("last_start", Date, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "kind", "dimension", "value"),
+)
+
+# Anonymous counters per period and group: active, new and continuing learners, events,
+# time and sessions. No learner_key: erasing a learner leaves them as they are.
+engagement_counts = Table(
+    "engagement_counts",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("dimension", String(16), nullable=False),
+    Column("value", String(256), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("learners", Integer, nullable=False),
+    Column("new_learners", Integer, nullable=False),
+    Column("continuing", Integer, nullable=False),
+    Column("events", BigInteger, nullable=False),
+    Column("active_ms", BigInteger, nullable=False),
+    Column("sessions", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "kind", "dimension", "value", "period_start"),
+    info={"tenant_rollup": True},
+)
+
+# Rolling active learners (WAU, MAU): learners active in the `window_days` days ending on `day`.
+engagement_rolling = Table(
+    "engagement_rolling",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("dimension", String(16), nullable=False),
+    Column("value", String(256), nullable=False),
+    Column("window_days", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("learners", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "dimension", "value", "window_days", "day"),
+    info={"tenant_rollup": True},
+)
+
+# Retention cohorts: learners per (start type, return type, entry, measure, cohort, offset).
+retention_counts = Table(
+    "retention_counts",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("start_type", String(80), nullable=False),
+    Column("return_type", String(80), nullable=False),
+    Column("entry", String(16), nullable=False),
+    Column("measure", String(16), nullable=False),
+    Column("cohort", Date, nullable=False),
+    Column("period_offset", Integer, nullable=False),
+    Column("learners", Integer, nullable=False),
+    PrimaryKeyConstraint(
+        "tenant_id",
+        "kind",
+        "start_type",
+        "return_type",
+        "entry",
+        "measure",
+        "cohort",
+        "period_offset",
+    ),
+    info={"tenant_rollup": True},
+)
+
+# Reads take one dimension's rows over a date range, across its values.
+Index(
+    "ix_engagement_counts_range",
+    engagement_counts.c.tenant_id,
+    engagement_counts.c.kind,
+    engagement_counts.c.dimension,
+    engagement_counts.c.period_start,
+)
+Index(
+    "ix_engagement_rolling_range",
+    engagement_rolling.c.tenant_id,
+    engagement_rolling.c.dimension,
+    engagement_rolling.c.day,
+)
+
+# Counter rows that came to zero are deleted after each batch (so the tables hold the same rows
+# whatever the arrival order); these partial indexes make finding them a probe, not a scan.
+_ZERO_COUNTS = (
+    "learners = 0 AND new_learners = 0 AND continuing = 0 AND events = 0 AND active_ms = 0 "
+    "AND sessions = 0"
+)
+for _table, _zero in (
+    (engagement_counts, _ZERO_COUNTS),
+    (engagement_rolling, "learners = 0"),
+    (retention_counts, "learners = 0"),
+):
+    Index(
+        f"ix_{_table.name}_zero",
+        _table.c.tenant_id,
+        sqlite_where=text(_zero),
+        postgresql_where=text(_zero),
+    )
+
 # Analytics rollups: funnels, content, items, outcomes (0010).
 
+# Usage, metrics and funnels (docs/analytics-usage.md), all by UTC day. Tenant-level counters
+# are added to at ingest (`x = x + excluded.x`); a one-learner refold subtracts the learner's
+# share first (analytics/usage_projection.forget_learner_usage), so they are never deleted per
+# learner (`tenant_rollup`). Marker tables keep their rows through such a refold, too.
+usage_type_days = Table(
+    "usage_type_days",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("events", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "day", "type"),
+    info={"tenant_rollup": True},
+)
+
+# One row per learner who did a type in a period (and breakdown group): inserted if new, and
+# each new row adds one to usage_uniques. dim/value are "" for the type as a whole.
+usage_learner_marks = Table(
+    "usage_learner_marks",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("dim", String(200), nullable=False),  # "", "platform" or "properties.<path>"
+    Column("value", String(100), nullable=False),
+    Column("period", String(16), nullable=False),  # day, week or month
+    Column("start", Date, nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "type", "dim", "value", "period", "start", "learner_key"),
+    info={"tenant_rollup": True},
+)
+
+usage_uniques = Table(
+    "usage_uniques",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("dim", String(200), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("value", String(100), nullable=False),
+    Column("learners", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "type", "dim", "period", "start", "value"),
+    info={"tenant_rollup": True},
+)
+
+# A learner's first event of each type (min), for adoption.
+usage_first_use = Table(
+    "usage_first_use",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("first_at", Instant(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "type"),
+    Index("ix_usage_first_use_type", "tenant_id", "type", "first_at"),
+)
+
+# Numeric fields per (type, field, breakdown group, day): count, exact sum (whole units plus
+# millionths, so order cannot change it), min and max; field "" counts the events themselves.
+metric_days = Table(
+    "metric_days",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("field", String(200), nullable=False),
+    Column("dim", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("value", String(100), nullable=False),
+    Column("week", Date, nullable=False),  # Monday of the day's ISO week
+    Column("month", Date, nullable=False),  # first of the day's month
+    Column("count", BigInteger, nullable=False),
+    Column("sum_units", BigInteger, nullable=False),
+    Column("sum_micros", BigInteger, nullable=False),
+    Column("min", Float, nullable=True),
+    Column("max", Float, nullable=True),
+    PrimaryKeyConstraint("tenant_id", "type", "field", "dim", "day", "value"),
+    info={"tenant_rollup": True},
+)
+
+# The same cells' log-spaced histograms (analytics/histograms.py), one row per bucket, kept per
+# period (day, week and month starts) so a long range merges few rows at read time.
+metric_buckets = Table(
+    "metric_buckets",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("field", String(200), nullable=False),
+    Column("dim", String(200), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("value", String(100), nullable=False),
+    Column("bucket", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "type", "field", "dim", "period", "start", "value", "bucket"),
+    info={"tenant_rollup": True},
+)
+
+# Funnel steps: per learner and step key ("<type>" and "<type>:<activity id>") the earliest
+# FUNNEL_TIMES_KEPT occurrence times, epoch milliseconds, ascending. Keyed (and, on SQLite,
+# stored: WITHOUT ROWID) by step first, so a funnel reads each step's rows in one range.
+funnel_steps = Table(
+    "funnel_steps",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("step", String(340), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("times", Json, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "step", "learner_key"),
+    Index("ix_funnel_steps_learner", "tenant_id", "learner_key"),
+    sqlite_with_rowid=False,
+)
+
+# Learning analytics (docs/analytics-learning.md). Per-learner folds first: each item's first
+# graded attempt (min (time, id)) and attempt counts; each module's progress as sums and maxima
+# over its items' learner_activities rows; each coaching meeting's earliest upload/outcome.
+learner_item_attempts = Table(
+    "learner_item_attempts",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("activity_id", String(256), nullable=False),
+    Column("graded", Integer, nullable=False),  # attempts that were correct or not
+    Column("correct", Integer, nullable=False),
+    Column("first_at", Instant(), nullable=False),  # the first graded attempt
+    Column("first_event", String(36), nullable=False),
+    Column("first_score", Float, nullable=True),
+    Column("first_correct", Integer, nullable=False),  # 1 or 0
+    PrimaryKeyConstraint("tenant_id", "learner_key", "activity_id"),
+)
+
+learner_modules = Table(
+    "learner_modules",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("module_id", String(256), nullable=False),
+    Column("items_started", Integer, nullable=False),
+    Column("required_done", Integer, nullable=False),  # required items completed
+    Column("time_spent_ms", BigInteger, nullable=False),
+    Column("last_item", String(256), nullable=False),  # item at the greatest (last_seen, event)
+    Column("last_seen", Instant(), nullable=False),
+    Column("last_event", String(36), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "learner_key", "module_id"),
+)
+
+learner_meetings = Table(
+    "learner_meetings",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("meeting_id", String(256), nullable=False),
+    Column("uploaded_at", Instant(), nullable=True),  # earliest meeting.uploaded
+    Column("analyzed_at", Instant(), nullable=True),  # earliest meeting.analyzed
+    Column("failed_at", Instant(), nullable=True),  # earliest meeting.failed
+    PrimaryKeyConstraint("tenant_id", "learner_key", "meeting_id"),
+    Index("ix_learner_meetings_uploaded", "tenant_id", "uploaded_at"),
+)
+
+# Tenant-level content rollups, added to by difference (learner's row before vs after a batch).
+# No learner key: a one-learner refold subtracts the learner's share first, never deletes them.
+content_stats = Table(
+    "content_stats",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("activity_id", String(256), nullable=False),
+    # "activity": from learner_activities rows; "module": a catalog module over its items.
+    Column("level", String(16), nullable=False),
+    Column("starts", Integer, nullable=False),  # learners with a row
+    Column("completions", Integer, nullable=False),
+    Column("scored", Integer, nullable=False),  # learners with a best score
+    Column("score_micros", BigInteger, nullable=False),  # sum of best scores, in millionths
+    Column("passed", Integer, nullable=False),  # best score >= pass mark at ingest
+    PrimaryKeyConstraint("tenant_id", "activity_id", "level"),
+    info={"tenant_rollup": True},
+)
+
+# Learner counts per (activity, kind, bucket): kinds "time" (an activity) and "module_time"
+# bucket completers' time spent (log scale, analytics/content_buckets.py); "dropoff" counts, per
+# module, the learners who started and did not complete it by the item they touched last.
+content_buckets = Table(
+    "content_buckets",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("activity_id", String(256), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("bucket", String(256), nullable=False),
+    Column("learners", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "activity_id", "kind", "bucket"),
+    info={"tenant_rollup": True},
+)
+
+# Item analysis sums per item, added to by difference like content_stats. The rest score y of
+# a learner at an item is their mean first-attempt score over their OTHER items, in millionths
+# (integers, so sums are exact and order-free); x is 1 when the first attempt was correct.
+item_stats = Table(
+    "item_stats",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("activity_id", String(256), nullable=False),
+    Column("learners", Integer, nullable=False),
+    Column("graded", BigInteger, nullable=False),
+    Column("correct", BigInteger, nullable=False),
+    Column("first_correct", Integer, nullable=False),
+    Column("first_score_micros", BigInteger, nullable=False),
+    Column("pb_n", Integer, nullable=False),  # learners with a rest score
+    Column("pb_x", BigInteger, nullable=False),
+    Column("pb_y", BigInteger, nullable=False),
+    Column("pb_xy", BigInteger, nullable=False),
+    Column("pb_yy", BigInteger, nullable=False),  # < 1e12 per learner: room for 9M learners
+    PrimaryKeyConstraint("tenant_id", "activity_id"),
+    info={"tenant_rollup": True},
+)
+
 # Data quality: ingest outcomes per period (0011).
+# Records of what ingest saw, added to per batch: NOT read models (duplicates and rejected
+# events are not in the log, so `stride rebuild` could not recompute them). No learner key.
+# Events per received UTC day and outcome; rows with a `path` count invalid events' errors.
+ingest_outcomes = Table(
+    "ingest_outcomes",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(16), nullable=False),  # "" unless rejected
+    Column("path", String(100), nullable=False),  # "" on event counts
+    Column("message", String(200), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "day", "status", "reason", "path", "message"),
+    sqlite_with_rowid=False,  # reads scan the key in order, with the counts in it
+)
+
+# Accepted events' timing: series "volume" per event hour (bucket 0); "delay" (log-spaced
+# buckets of received_at - event time) and "band" (lateness bands) per received UTC day.
+ingest_timing = Table(
+    "ingest_timing",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("series", String(16), nullable=False),
+    Column("at", Instant(), nullable=False),
+    Column("bucket", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "series", "at", "bucket"),
+    sqlite_with_rowid=False,  # reads scan the key in order, with the counts in it
+)
 
 # At-risk: fitted dropout-risk models (0012).
+
+# The tenant's latest `stride fit risk`: a logistic model as JSON numbers (never a pickle), its
+# held-out figures, and whether it met the AUC floor ("accepted") or not ("rejected").
+risk_models = Table(
+    "risk_models",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("fitted_at", Instant(), nullable=False),
+    Column("auc", Float, nullable=False),
+    Column("brier", Float, nullable=False),
+    Column("floor", Float, nullable=False),
+    Column("examples", Integer, nullable=False),
+    Column("learners", Integer, nullable=False),
+    Column("positives", Integer, nullable=False),
+    Column("model", Json, nullable=False),
+    Column("evaluation", Json, nullable=False),
+)
+
+# xAPI Learning Record Store: statements (0013).
+
+# One row per stored statement. `seq` is the store's order (the `more` paging cursor);
+# `statement` is the JSON as stored, encrypted with a key derived from the tenant's secret
+# (stride.xapi.sealing), so it is unreadable without the master key and removed by erasure
+# with the learner (`learner_key`, the actor's pseudonym). Verbs and activities are indexed by
+# a hash of their IRI. Not a read model: the statements are the record, not derived from it.
+xapi_statements = Table(
+    "xapi_statements",
+    metadata,
+    Column("seq", Sequence, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("statement_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=True),
+    Column("verb_key", String(32), nullable=False),
+    Column("activity_key", String(32), nullable=True),
+    Column("registration", String(36), nullable=True),
+    Column("voids", String(36), nullable=True),  # a voiding statement's target
+    Column("voided", Boolean, nullable=False),
+    Column("stored", Instant(), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("statement", Text, nullable=False),
+    UniqueConstraint("tenant_id", "statement_id"),
+    Index("ix_xapi_statements_learner", "tenant_id", "learner_key", "seq"),
+    Index("ix_xapi_statements_verb", "tenant_id", "verb_key", "seq"),
+    Index("ix_xapi_statements_activity", "tenant_id", "activity_key", "seq"),
+    Index("ix_xapi_statements_registration", "tenant_id", "registration", "seq"),
+    Index("ix_xapi_statements_stored", "tenant_id", "stored"),
+    Index("ix_xapi_statements_voids", "tenant_id", "voids"),
+)
 
 # Read models that `stride rebuild` recomputes, per capability (each adds its own tuple).
 CORE_READ_MODELS: tuple[Table, ...] = (
@@ -525,4 +944,31 @@ ACHIEVEMENT_READ_MODELS: tuple[Table, ...] = (
     learner_counters,
 )
 GOAL_READ_MODELS: tuple[Table, ...] = (learner_goals, learner_streak_freezes)
+LEARNING_ANALYTICS_READ_MODELS: tuple[Table, ...] = (
+    learner_item_attempts,
+    learner_modules,
+    learner_meetings,
+    content_stats,
+    content_buckets,
+    item_stats,
+)
 READ_MODELS: tuple[Table, ...] = CORE_READ_MODELS + ACHIEVEMENT_READ_MODELS + GOAL_READ_MODELS
+ENGAGEMENT_READ_MODELS: tuple[Table, ...] = (
+    engagement_learner_periods,
+    engagement_learner_spans,
+    engagement_counts,
+    engagement_rolling,
+    retention_counts,
+)
+READ_MODELS += ENGAGEMENT_READ_MODELS
+READ_MODELS += LEARNING_ANALYTICS_READ_MODELS
+USAGE_ANALYTICS_READ_MODELS: tuple[Table, ...] = (
+    usage_type_days,
+    usage_learner_marks,
+    usage_uniques,
+    usage_first_use,
+    metric_days,
+    metric_buckets,
+    funnel_steps,
+)
+READ_MODELS += USAGE_ANALYTICS_READ_MODELS

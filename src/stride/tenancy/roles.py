@@ -50,6 +50,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "analytics:read": frozenset({Role.ANALYST, Role.INSTRUCTOR, Role.ADMIN}),
     "analytics:learners": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "analytics:fit": frozenset({Role.ADMIN}),
+    # xAPI statements as sent (actor identifiers included): one learner's rows, so staff only.
+    "xapi:read": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
 }
 
 # Roles an API key may be issued with (learner tokens are issued per learner instead).

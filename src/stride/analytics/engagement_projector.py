@@ -1,0 +1,183 @@
+"""Keep the engagement rollups at ingest, and take a learner out of them before a refold."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from sqlalchemy import Connection
+
+from stride.analytics.engagement_fold import (
+    REACH,
+    Deltas,
+    LearnerState,
+    PeriodRow,
+    RowKey,
+    SpanKey,
+    diff,
+    fold_events,
+)
+from stride.analytics.periods import KINDS, Kind, index_start, period_index
+from stride.analytics.retention_fold import RETENTION_DIMENSIONS
+from stride.events.recorded import RecordedEvent
+from stride.progress.daily import local_day
+from stride.store import analytics_engagement as store
+from stride.store.catalogs import load_catalog
+
+
+def project_engagement(
+    connection: Connection,
+    tenant_id: str,
+    by_learner: Mapping[str, Sequence[RecordedEvent]],
+    timezones: Mapping[str, str],
+) -> None:
+    """Fold a batch's new (non-derived) events into the engagement rollups."""
+    if not by_learner:
+        return
+    stored = load_catalog(connection, tenant_id)
+    catalog = stored.catalog if stored is not None else None
+    spans = _spans(store.load_spans(connection, tenant_id, by_learner.keys()))
+    windows = []
+    for key, events in by_learner.items():
+        zone = timezones.get(key, "UTC")
+        days = [local_day(event.timestamp, zone) for event in events]
+        windows.extend(_windows(key, min(days), max(days), spans.get(key, {})))
+    before = _states(store.load_windows(connection, tenant_id, windows), spans)
+    deltas = Deltas()
+    changed_rows: list[store.PeriodRowTuple] = []
+    changed_spans: list[store.SpanTuple] = []
+    for key, events in by_learner.items():
+        old = before.get(key) or LearnerState(spans=dict(spans.get(key, {})))
+        new = fold_events(old, events, timezones.get(key, "UTC"), catalog)
+        diff(old, new, deltas)
+        changed_rows.extend(
+            _row_tuple(key, row_key, row)
+            for row_key, row in new.rows.items()
+            if old.rows.get(row_key) != row
+        )
+        changed_spans.extend(
+            (key, kind, dimension, value, index_start(f, kind), index_start(last, kind))
+            for (kind, dimension, value), (f, last) in new.spans.items()
+            if old.spans.get((kind, dimension, value)) != (f, last)
+        )
+    store.save_rows(connection, tenant_id, changed_rows)
+    store.save_spans(connection, tenant_id, changed_spans)
+    _save_deltas(connection, tenant_id, deltas)
+
+
+def forget_learner_engagement(connection: Connection, tenant_id: str, learner_key: str) -> None:
+    """Subtract one learner's share from the tenant counters (before their rows are deleted
+    and refolded, e.g. in another time zone)."""
+    spans = _spans(store.load_spans(connection, tenant_id, [learner_key]))
+    states = _states(store.load_learner_rows(connection, tenant_id, learner_key), spans)
+    before = states.get(learner_key) or LearnerState(spans=dict(spans.get(learner_key, {})))
+    _save_deltas(connection, tenant_id, diff(before, LearnerState()))
+
+
+def _windows(
+    key: str, first_day: date, last_day: date, spans: Mapping[SpanKey, tuple[int, int]]
+) -> list[tuple[str, str, date, date]]:
+    """Per kind, the periods whose rows a batch from `first_day` to `last_day` can affect:
+    REACH around them, and around the previous last (or first) period of an event type
+    where the batch may move it (retention's latest return and first entry)."""
+    windows: list[tuple[str, str, date, date]] = []
+    for kind in KINDS:
+        low = period_index(first_day, kind)
+        high = period_index(last_day, kind)
+        wanted_low, wanted_high = low, high
+        for (span_kind, dimension, _), (first, last) in spans.items():
+            if span_kind == kind and dimension in RETENTION_DIMENSIONS:
+                if last < high:
+                    wanted_low = min(wanted_low, last)
+                if first > low:
+                    wanted_high = max(wanted_high, first)
+        reach = REACH[kind]
+        windows.append(
+            (
+                key,
+                kind,
+                index_start(wanted_low - reach, kind),
+                index_start(wanted_high + reach, kind),
+            )
+        )
+    return windows
+
+
+def _spans(rows: Sequence[store.SpanTuple]) -> dict[str, dict[SpanKey, tuple[int, int]]]:
+    spans: dict[str, dict[SpanKey, tuple[int, int]]] = defaultdict(dict)
+    for key, kind, dimension, value, first, last in rows:
+        k: Kind = _kind(kind)
+        spans[key][(k, dimension, value)] = (period_index(first, k), period_index(last, k))
+    return spans
+
+
+_KINDS: dict[str, Kind] = {kind: kind for kind in KINDS}
+
+
+def _kind(name: str) -> Kind:
+    return _KINDS[name]
+
+
+def _states(
+    rows: Sequence[store.PeriodRowTuple], spans: Mapping[str, Mapping[SpanKey, tuple[int, int]]]
+) -> dict[str, LearnerState]:
+    states: dict[str, LearnerState] = {}
+    for key, kind, start, dimension, value, events, activity_ms, session_ms, sessions in rows:
+        state = states.get(key)
+        if state is None:
+            state = states[key] = LearnerState(spans=dict(spans.get(key, {})))
+        k = _kind(kind)
+        row_key: RowKey = (k, period_index(start, k), dimension, value)
+        state.rows[row_key] = PeriodRow(events, activity_ms, session_ms, tuple(sessions))
+    return states
+
+
+def _row_tuple(key: str, row_key: RowKey, row: PeriodRow) -> store.PeriodRowTuple:
+    kind, index, dimension, value = row_key
+    return (
+        key,
+        kind,
+        index_start(index, kind),
+        dimension,
+        value,
+        row.events,
+        row.activity_ms,
+        row.session_ms,
+        list(row.sessions),
+    )
+
+
+def _save_deltas(connection: Connection, tenant_id: str, deltas: Deltas) -> None:
+    store.add_counts(
+        connection,
+        tenant_id,
+        {
+            (kind, dimension, value, index_start(index, kind)): values
+            for (kind, dimension, value, index), values in deltas.nonzero_counts().items()
+        },
+    )
+    store.add_rolling(
+        connection,
+        tenant_id,
+        {
+            (dimension, value, window, date.fromordinal(day)): change
+            for (dimension, value, window, day), change in deltas.nonzero_coverage().items()
+        },
+    )
+    store.add_retention(
+        connection,
+        tenant_id,
+        {
+            (kind, s, r, entry, measure, index_start(cohort, kind), offset): change
+            for (
+                kind,
+                s,
+                r,
+                entry,
+                measure,
+                cohort,
+                offset,
+            ), change in deltas.nonzero_retention().items()
+        },
+    )

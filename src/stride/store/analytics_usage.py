@@ -1,0 +1,375 @@
+"""SQL of the usage, metrics and funnel rollups: additive writes at ingest, grouped reads."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Table, and_, case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from stride.store.bulk import insert_rows, select_by_keys
+from stride.store.tables import (
+    funnel_steps,
+    learner_stats,
+    metric_buckets,
+    metric_days,
+    usage_first_use,
+    usage_learner_marks,
+    usage_type_days,
+    usage_uniques,
+)
+
+UniqueKey = tuple[str, str, str, date, str]  # (type, dim, period, start, value)
+CellRow = tuple[str, str, str, str, date, date, date]  # (type, field, dim, value, day, week, month)
+
+
+def _insert(connection: Connection, table: Table) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _add_on_conflict(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    added: Sequence[str],
+    lowest: Sequence[str] = (),
+    highest: Sequence[str] = (),
+) -> None:
+    """INSERT rows; on a key conflict add `added`, keep the least of `lowest` and the greatest
+    of `highest` (NULL counting as absent). Atomic per row, so concurrent batches add up."""
+    if not rows:
+        return
+    statement = _insert(connection, table)
+    new = statement.excluded
+    updates: dict[str, Any] = {name: table.c[name] + new[name] for name in added}
+    for name in lowest:
+        updates[name] = case(
+            (table.c[name].is_(None), new[name]),
+            (and_(new[name].is_not(None), new[name] < table.c[name]), new[name]),
+            else_=table.c[name],
+        )
+    for name in highest:
+        updates[name] = case(
+            (table.c[name].is_(None), new[name]),
+            (and_(new[name].is_not(None), new[name] > table.c[name]), new[name]),
+            else_=table.c[name],
+        )
+    keys = [column.name for column in table.primary_key.columns]
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+
+
+# ---------------------------------------------------------------------------------- writes
+
+
+def add_type_days(
+    connection: Connection, tenant_id: str, counts: Counter[tuple[str, date]]
+) -> None:
+    rows = [
+        {"tenant_id": tenant_id, "type": t, "day": d, "events": n} for (t, d), n in counts.items()
+    ]
+    _add_on_conflict(connection, usage_type_days, rows, ["events"])
+
+
+def insert_marks(
+    connection: Connection, tenant_id: str, marks: Collection[tuple[str, str, str, str, date, str]]
+) -> Counter[UniqueKey]:
+    """Insert the (type, dim, value, period, start, learner) markers not stored yet; return how
+    many new learners each (type, dim, period, start, value) got.
+
+    Read, then insert what was missing: a learner's markers are only written under that
+    learner's lock (ingest), so no other transaction can insert the same ones meanwhile.
+    """
+    if not marks:
+        return Counter()
+    names = ("type", "dim", "value", "period", "start", "learner_key")
+    stored = {
+        tuple(row)
+        for row in select_by_keys(connection, usage_learner_marks, names, tenant_id, names, marks)
+    }
+    fresh = [mark for mark in marks if mark not in stored]
+    insert_rows(
+        connection,
+        usage_learner_marks,
+        ("tenant_id", *names),
+        [(tenant_id, *mark) for mark in fresh],
+        "nothing",
+    )
+    return Counter((t, dim, period, start, value) for t, dim, value, period, start, _ in fresh)
+
+
+def add_uniques(connection: Connection, tenant_id: str, new: Counter[UniqueKey]) -> None:
+    names = ("type", "dim", "period", "start", "value")
+    rows = [
+        {"tenant_id": tenant_id, **dict(zip(names, key, strict=True)), "learners": n}
+        for key, n in new.items()
+    ]
+    _add_on_conflict(connection, usage_uniques, rows, ["learners"])
+
+
+def merge_first_use(
+    connection: Connection, tenant_id: str, first: dict[tuple[str, str], datetime]
+) -> None:
+    """Keep the earliest first use per (learner, type); learner rows, written under the
+    learner's lock, so read-then-write is safe."""
+    if not first:
+        return
+    names = ("learner_key", "type", "first_at")
+    rows = select_by_keys(
+        connection, usage_first_use, names, tenant_id, ("learner_key", "type"), first.keys()
+    )
+    stored = {(k, t): at for k, t, at in rows}
+    changed = [
+        (tenant_id, k, t, at)
+        for (k, t), at in first.items()
+        if (k, t) not in stored or at < stored[(k, t)]
+    ]
+    insert_rows(connection, usage_first_use, ("tenant_id", *names), changed, "update")
+
+
+@dataclass(frozen=True)
+class CellDelta:
+    count: int
+    units: int
+    micros: int
+    low: float | None
+    high: float | None
+
+
+def add_cells(
+    connection: Connection, tenant_id: str, cells: Iterable[tuple[CellRow, CellDelta]]
+) -> None:
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            **dict(zip(("type", "field", "dim", "value", "day", "week", "month"), k, strict=True)),
+            "count": c.count,
+            "sum_units": c.units,
+            "sum_micros": c.micros,
+            "min": c.low,
+            "max": c.high,
+        }
+        for k, c in cells
+    ]
+    added = ["count", "sum_units", "sum_micros"]
+    _add_on_conflict(connection, metric_days, rows, added, lowest=["min"], highest=["max"])
+
+
+def add_buckets(
+    connection: Connection,
+    tenant_id: str,
+    buckets: Counter[tuple[str, str, str, str, str, date, int]],
+) -> None:
+    """Add (type, field, dim, value, period, start, bucket) counts."""
+    names = ("type", "field", "dim", "value", "period", "start", "bucket")
+    rows = [
+        {"tenant_id": tenant_id, **dict(zip(names, key, strict=True)), "count": n}
+        for key, n in buckets.items()
+    ]
+    _add_on_conflict(connection, metric_buckets, rows, ["count"])
+
+
+def load_steps(
+    connection: Connection, tenant_id: str, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], list[int]]:
+    """The stored times of the (learner, step) rows that exist among `keys`."""
+    if not keys:
+        return {}
+    names = ("learner_key", "step", "times")
+    rows = select_by_keys(connection, funnel_steps, names, tenant_id, ("learner_key", "step"), keys)
+    return {(row[0], row[1]): list(row[2]) for row in rows}
+
+
+def save_steps(
+    connection: Connection, tenant_id: str, steps: dict[tuple[str, str], list[int]]
+) -> None:
+    rows = [(tenant_id, k, s, times) for (k, s), times in steps.items()]
+    insert_rows(
+        connection, funnel_steps, ("tenant_id", "learner_key", "step", "times"), rows, "update"
+    )
+
+
+# ----------------------------------------------------------------------------------- reads
+
+
+def type_day_counts(
+    connection: Connection, tenant_id: str, start: date, end: date
+) -> list[tuple[str, date, int]]:
+    """(type, day, events) of the days in [start, end)."""
+    t = usage_type_days
+    query = select(t.c.type, t.c.day, t.c.events).where(
+        t.c.tenant_id == tenant_id, t.c.day >= start, t.c.day < end
+    )
+    return [(r.type, r.day, int(r.events)) for r in connection.execute(query)]
+
+
+def unique_counts(
+    connection: Connection,
+    tenant_id: str,
+    period: str,
+    starts: tuple[date, date],
+    dim: str = "",
+    event_type: str | None = None,
+) -> list[tuple[str, date, str, int]]:
+    """(type, period start, group value, learners) for periods starting in [starts)."""
+    u = usage_uniques
+    query = select(u.c.type, u.c.start, u.c.value, u.c.learners).where(
+        u.c.tenant_id == tenant_id,
+        u.c.dim == dim,
+        u.c.period == period,
+        u.c.start >= starts[0],
+        u.c.start < starts[1],
+    )
+    if event_type is not None:
+        query = query.where(u.c.type == event_type)
+    return [(r.type, r.start, r.value, int(r.learners)) for r in connection.execute(query)]
+
+
+def learners_per_type(
+    connection: Connection, tenant_id: str, since: datetime | None = None
+) -> dict[str, tuple[int, int]]:
+    """type -> (learners who ever did it, those whose first time is on or after `since`)."""
+    f = usage_first_use
+    recent = func.sum(case((f.c.first_at >= since, 1), else_=0)) if since else func.count()
+    query = (
+        select(f.c.type, func.count(), recent).where(f.c.tenant_id == tenant_id).group_by(f.c.type)
+    )
+    return {row[0]: (int(row[1]), int(row[2] or 0)) for row in connection.execute(query)}
+
+
+def feature_learners(
+    connection: Connection, tenant_id: str, prefix: str, since: datetime
+) -> tuple[int, int]:
+    """(learners who ever did a type starting with `prefix`, those whose first such event is
+    on or after `since`)."""
+    f = usage_first_use
+    firsts = (
+        select(func.min(f.c.first_at).label("first_at"))
+        .where(f.c.tenant_id == tenant_id, f.c.type.startswith(prefix, autoescape=True))
+        .group_by(f.c.learner_key)
+        .subquery()
+    )
+    query = select(func.count(), func.sum(case((firsts.c.first_at >= since, 1), else_=0)))
+    ever, recent = connection.execute(query).one()
+    return int(ever), int(recent or 0)
+
+
+def active_learners_since(connection: Connection, tenant_id: str, since: datetime) -> int:
+    s = learner_stats
+    query = select(func.count()).where(s.c.tenant_id == tenant_id, s.c.last_active >= since)
+    return int(connection.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class CellTotals:
+    period_start: date
+    value: str
+    count: int
+    units: int
+    micros: int
+    low: float | None
+    high: float | None
+
+
+def cell_totals(
+    connection: Connection,
+    tenant_id: str,
+    event_type: str,
+    field: str,
+    dim: str,
+    period: str,
+    days: tuple[date, date],
+) -> list[CellTotals]:
+    m = metric_days
+    column = m.c[period]
+    query = (
+        select(
+            column,
+            m.c.value,
+            func.sum(m.c.count),
+            func.sum(m.c.sum_units),
+            func.sum(m.c.sum_micros),
+            func.min(m.c.min),
+            func.max(m.c.max),
+        )
+        .where(*_cell_filter(m, tenant_id, event_type, field, dim, days))
+        .group_by(column, m.c.value)
+    )
+    return [
+        CellTotals(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5], r[6])
+        for r in connection.execute(query)
+    ]
+
+
+def bucket_totals(
+    connection: Connection,
+    tenant_id: str,
+    event_type: str,
+    field: str,
+    dim: str,
+    period: str,
+    days: tuple[date, date],
+) -> list[tuple[date, str, int, int]]:
+    """(period start, group value, bucket, count) of the periods starting in [days)."""
+    b = metric_buckets
+    query = select(b.c.start, b.c.value, b.c.bucket, b.c.count).where(
+        b.c.tenant_id == tenant_id,
+        b.c.type == event_type,
+        b.c.field == field,
+        b.c.dim == dim,
+        b.c.period == period,
+        b.c.start >= days[0],
+        b.c.start < days[1],
+    )
+    return [(r[0], r[1], int(r[2]), int(r[3])) for r in connection.execute(query)]
+
+
+def _cell_filter(
+    table: Table, tenant_id: str, event_type: str, field: str, dim: str, days: tuple[date, date]
+) -> list[Any]:
+    return [
+        table.c.tenant_id == tenant_id,
+        table.c.type == event_type,
+        table.c.field == field,
+        table.c.dim == dim,
+        table.c.day >= days[0],
+        table.c.day < days[1],
+    ]
+
+
+def funnel_times(
+    connection: Connection, tenant_id: str, steps: Sequence[str]
+) -> dict[str, dict[str, list[int]]]:
+    """learner -> step key -> times, for the learners who did the first step: one range of
+    the primary key (tenant, step, learner) per step key, read raw (many rows, small work)."""
+    sql = _funnel_sql(connection)
+    found: dict[str, dict[str, list[int]]] = {}
+    for index, step in enumerate(dict.fromkeys(steps)):
+        rows = connection.exec_driver_sql(sql, (tenant_id, step)).fetchall()
+        if index == 0:
+            found = {learner: {step: _times(times)} for learner, times in rows}
+            continue
+        for learner, times in rows:
+            if learner in found:
+                found[learner][step] = _times(times)
+    return found
+
+
+_FUNNEL_WHERE = "FROM funnel_steps WHERE tenant_id = %s AND step = %s"
+
+
+def _funnel_sql(connection: Connection) -> str:
+    if connection.dialect.name == "postgresql":
+        # As text: orjson parses it several times faster than the driver's jsonb loader.
+        return f"SELECT learner_key, times::text {_FUNNEL_WHERE}" % ("%s", "%s")
+    return f"SELECT learner_key, times {_FUNNEL_WHERE}" % ("?", "?")
+
+
+def _times(value: Any) -> list[int]:
+    """JSON text (SQLite) or the list psycopg already decoded (PostgreSQL)."""
+    return orjson.loads(value) if isinstance(value, str | bytes) else list(value)

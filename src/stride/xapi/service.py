@@ -1,0 +1,216 @@
+"""The Statement Resource: record statements (stored sealed, then ingested as events) and read
+them back. Glue between the pure xAPI modules, the store and the ingest pipeline."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine
+
+from stride.errors import Conflict, FieldError, NotFound
+from stride.events.validation import ValidationLimits
+from stride.ingest.pipeline import IngestReport, TenantScope, ingest_events
+from stride.privacy.pseudonym import learner_key
+from stride.store import xapi as repo
+from stride.store.transactions import write_transaction
+from stride.xapi.comparison import content_hash
+from stride.xapi.errors import InvalidStatement
+from stride.xapi.formats import formatted
+from stride.xapi.identifiers import agent_learner_id, iri_key
+from stride.xapi.mapping import VOIDED_VERB, rfc3339, statement_to_event
+from stride.xapi.query import StatementQuery
+from stride.xapi.sealing import open_statement, seal_statement
+from stride.xapi.validation import V1, batch_errors
+
+STATEMENT_VERSION = {V1: "1.0.0"}  # what the LRS sets when a statement has no version
+
+
+@dataclass(frozen=True)
+class XapiScope:
+    """The tenant, its secret (pseudonyms and the statement key) and who asserts statements."""
+
+    tenant_id: str
+    learner_secret: str
+    authority: dict[str, Any]
+
+    @property
+    def ingest_scope(self) -> TenantScope:
+        return TenantScope(self.tenant_id, self.learner_secret)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    ids: list[str]
+    stored: int  # statements new to the store
+    events: IngestReport | None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    statement_id: str
+    content_hash: str
+    voids: str | None
+    document: dict[str, Any]
+    row: dict[str, Any]
+
+
+def record_statements(
+    engine: Engine,
+    scope: XapiScope,
+    statements: Sequence[Any],
+    version: str,
+    limits: ValidationLimits,
+) -> Recorded:
+    """Store a batch, all or nothing, then ingest their events; return the ids in order.
+
+    Raises InvalidStatement (400) for an invalid statement, two statements with one id or a
+    voiding statement that voids a voiding statement; Conflict (409) when an id is stored
+    with other content. Statements already stored with the same content are left as they are.
+    """
+    errors = batch_errors(list(statements), version)
+    if errors:
+        raise InvalidStatement("The batch holds statements that are not valid xAPI.", errors)
+    now = limits.now
+    prepared = [_prepare(scope, statement, version, now) for statement in statements]
+    seen: set[str] = set()
+    for index, item in enumerate(prepared):
+        if item.statement_id in seen:
+            raise InvalidStatement(
+                "A batch holds two statements with the same id.",
+                [FieldError(f"[{index}].id", "another statement of this batch has this id")],
+            )
+        seen.add(item.statement_id)
+    with write_transaction(engine) as connection:
+        stored = repo.find_hashes(connection, scope.tenant_id, seen)
+        _check_repeats(prepared, stored)
+        fresh = [p for p in prepared if p.statement_id not in stored]
+        targets = {p.voids: i for i, p in enumerate(fresh) if p.voids is not None}
+        _check_voiding_targets(connection, scope.tenant_id, fresh, targets)
+        late = repo.voided_by_stored(connection, scope.tenant_id, [p.statement_id for p in fresh])
+        for item in fresh:
+            item.row["voided"] = item.statement_id in targets or item.statement_id in late
+        # In id order, so concurrent batches with shared ids take the index locks in one order.
+        rows = sorted((p.row for p in fresh), key=lambda row: str(row["statement_id"]))
+        inserted = repo.insert_statements(connection, rows)
+        if len(inserted) < len(fresh):  # a concurrent request stored some of these ids first
+            lost = [p for p in fresh if p.statement_id not in inserted]
+            _check_repeats(lost, repo.find_hashes(connection, scope.tenant_id, seen))
+        new_ids = {p.statement_id for p in fresh}
+        repo.mark_voided(connection, scope.tenant_id, [t for t in targets if t not in new_ids])
+    events = [e for p in prepared if (e := statement_to_event(p.document)) is not None]
+    report = None
+    if events:
+        report = ingest_events(engine, scope.ingest_scope, events, limits, now)
+    return Recorded([p.statement_id for p in prepared], len(inserted), report)
+
+
+def _prepare(scope: XapiScope, statement: dict[str, Any], version: str, now: datetime) -> _Prepared:
+    fingerprint = content_hash(statement)
+    statement_id = str(statement.get("id") or uuid.uuid4()).lower()
+    stored = rfc3339(now)
+    document: dict[str, Any] = {"id": statement_id, **statement}
+    document["id"] = statement_id
+    document.setdefault("timestamp", stored)
+    document["stored"] = stored
+    document["authority"] = scope.authority
+    document.setdefault("version", STATEMENT_VERSION.get(version, version))
+    target = statement["object"]
+    voids = None
+    if statement["verb"]["id"] == VOIDED_VERB:
+        voids = target["id"].lower()
+    is_activity = target.get("objectType", "Activity") == "Activity"
+    learner = agent_learner_id(statement["actor"])
+    registration = (statement.get("context") or {}).get("registration")
+    row = {
+        "tenant_id": scope.tenant_id,
+        "statement_id": statement_id,
+        "learner_key": learner_key(scope.learner_secret, learner) if learner else None,
+        "verb_key": iri_key(statement["verb"]["id"]),
+        "activity_key": iri_key(target["id"]) if is_activity else None,
+        "registration": registration.lower() if registration else None,
+        "voids": voids,
+        "voided": False,
+        "stored": now,
+        "content_hash": fingerprint,
+        "statement": seal_statement(scope.learner_secret, orjson.dumps(document)),
+    }
+    return _Prepared(statement_id, fingerprint, voids, document, row)
+
+
+def _check_repeats(
+    prepared: Sequence[_Prepared], stored: dict[str, tuple[str, str | None]]
+) -> None:
+    for item in prepared:
+        found = stored.get(item.statement_id)
+        if found is not None and found[0] != item.content_hash:
+            raise Conflict(
+                f"A statement with id {item.statement_id} is already stored with other content."
+            )
+
+
+def _check_voiding_targets(
+    connection: Any, tenant_id: str, fresh: Sequence[_Prepared], targets: dict[str, int]
+) -> None:
+    """A voiding statement may not void a voiding statement. A target not stored yet is
+    allowed (the spec asks the LRS not to refuse it): it is voided when it arrives."""
+    if not targets:
+        return
+    in_batch = {p.statement_id: p for p in fresh}
+    stored = repo.find_hashes(connection, tenant_id, targets)
+    for target, index in targets.items():
+        voids = in_batch[target].voids if target in in_batch else stored.get(target, ("", None))[1]
+        if voids is not None:
+            raise InvalidStatement(
+                "A voiding statement cannot be voided.",
+                [FieldError(f"[{index}].object.id", "names a voiding statement")],
+            )
+
+
+def _open(scope: XapiScope, row: repo.StoredStatement) -> bytes:
+    return open_statement(scope.learner_secret, row.sealed)
+
+
+def _render(scope: XapiScope, row: repo.StoredStatement, form: str, languages: list[str]) -> bytes:
+    document = _open(scope, row)
+    if form == "exact":
+        return document
+    return orjson.dumps(formatted(orjson.loads(document), form, languages))
+
+
+def get_statement(
+    engine: Engine, scope: XapiScope, query: StatementQuery, languages: list[str]
+) -> tuple[bytes, datetime]:
+    """One statement by statementId (not voided) or voidedStatementId (voided only)."""
+    wanted = query.statement_id or query.voided_statement_id
+    assert wanted is not None
+    with engine.connect() as connection:
+        row = repo.get_statement(connection, scope.tenant_id, wanted)
+    if row is None or row.voided != (query.voided_statement_id is not None):
+        raise NotFound(f"No statement with id {wanted} here.")
+    return _render(scope, row, query.format, languages), row.stored
+
+
+def find_statements(
+    engine: Engine, scope: XapiScope, query: StatementQuery, languages: list[str]
+) -> tuple[list[bytes], int | None]:
+    """A page of statements and the cursor of the next page (None when this is the last)."""
+    where = repo.StatementFilter(
+        learner_key=learner_key(scope.learner_secret, query.agent) if query.agent else None,
+        verb_key=iri_key(query.verb) if query.verb else None,
+        activity_key=iri_key(query.activity) if query.activity else None,
+        registration=query.registration,
+        since=query.since,
+        until=query.until,
+        ascending=query.ascending,
+        after=query.after,
+    )
+    with engine.connect() as connection:
+        rows = repo.query_statements(connection, scope.tenant_id, where, query.limit + 1)
+    page, more = rows[: query.limit], len(rows) > query.limit
+    documents = [_render(scope, row, query.format, languages) for row in page]
+    return documents, page[-1].seq if more and page else None

@@ -1,0 +1,109 @@
+"""Statement comparison, output formats, query cursors and the credential cache."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stride.errors import Unauthenticated
+from stride.xapi.comparison import content_hash
+from stride.xapi.credentials import CredentialCache
+from stride.xapi.errors import InvalidStatement
+from stride.xapi.formats import accepted_languages, formatted
+from stride.xapi.query import more_token, parse_query, read_more_token
+from tests.xapi_fixtures import moodle_statements, simple_statement
+
+GROUP = {
+    "objectType": "Group",
+    "member": [{"mbox": "mailto:a@example.com"}, {"mbox": "mailto:b@example.com"}],
+}
+
+
+def test_comparison_ignores_what_the_lrs_sets_and_how_things_are_written() -> None:
+    statement = simple_statement(actor=GROUP, timestamp="2024-05-01T11:30:00+02:00")
+    same = {
+        **copy.deepcopy(statement),
+        "id": statement["id"].upper(),
+        "timestamp": "2024-05-01T09:30:00.000Z",
+        "stored": "2030-01-01T00:00:00Z",
+        "authority": {"mbox": "mailto:lrs@example.com"},
+        "version": "1.0.0",
+    }
+    same["actor"]["member"].reverse()
+    assert content_hash(same) == content_hash(statement)
+    assert content_hash({**statement, "result": {"success": True}}) != content_hash(statement)
+    listed = {
+        **statement,
+        "context": {"contextActivities": {"parent": [{"id": "x:1"}, {"id": "x:2"}]}},
+    }
+    swapped = copy.deepcopy(listed)
+    swapped["context"]["contextActivities"]["parent"].reverse()
+    assert content_hash(listed) != content_hash(swapped)  # other arrays keep their order
+
+
+@given(st.permutations(list(simple_statement())))
+def test_key_order_does_not_matter(keys: list[str]) -> None:
+    statement = simple_statement()
+    statement["id"] = "5b0f8b8e-6a3c-4c5e-9a7e-1f2d3c4b5a69"
+    reordered = {key: statement[key] for key in keys}
+    assert content_hash(reordered) == content_hash(statement)
+
+
+def test_ids_format_keeps_only_identifiers() -> None:
+    for _, statement in moodle_statements()[:20]:
+        reduced = formatted(statement, "ids", [])
+        assert "name" not in reduced["actor"]
+        assert "display" not in reduced["verb"]
+        parents = reduced.get("context", {}).get("contextActivities", {}).get("parent", [])
+        assert all(set(parent) <= {"id", "objectType"} for parent in parents)
+
+
+def test_canonical_format_keeps_the_preferred_language() -> None:
+    statement = simple_statement()
+    statement["verb"]["display"] = {"en-US": "completed", "fr-FR": "a terminé"}
+    assert formatted(statement, "canonical", ["fr"])["verb"]["display"] == {"fr-FR": "a terminé"}
+    assert formatted(statement, "canonical", [])["verb"]["display"] == {"en-US": "completed"}
+    assert accepted_languages("fr;q=0.5, de, *;q=0.1") == ["de", "fr"]
+
+
+def test_more_cursors_round_trip_and_refuse_forgeries() -> None:
+    params = {"verb": "http://x.y/v", "limit": "2"}
+    assert read_more_token(more_token(params, 41)) == (params, 41)
+    for token in ("", "!!", "e30", more_token({"a": 1}, 3)):  # type: ignore[dict-item]
+        with pytest.raises(InvalidStatement):
+            read_more_token(token)
+
+
+def test_query_limits() -> None:
+    assert parse_query({}).limit == 500
+    assert parse_query({"limit": "0"}).limit == 500
+    assert parse_query({"limit": "9"}).limit == 9
+    assert parse_query({"limit": "100000"}).limit == 500
+
+
+def test_credential_cache_verifies_once_and_never_caches_failures() -> None:
+    cache: CredentialCache[str] = CredentialCache(ttl=60)
+    calls: list[str] = []
+
+    def good() -> str:
+        calls.append("good")
+        return "principal"
+
+    def bad() -> Any:
+        calls.append("bad")
+        raise Unauthenticated("no")
+
+    assert cache.get_or_verify("k1", good) == "principal"
+    assert cache.get_or_verify("k1", good) == "principal"
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            cache.get_or_verify("k2", bad)
+    assert calls == ["good", "bad", "bad"]
+    expired: CredentialCache[str] = CredentialCache(ttl=-1)
+    expired.get_or_verify("k", good)
+    expired.get_or_verify("k", good)
+    assert calls.count("good") == 3
