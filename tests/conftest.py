@@ -11,6 +11,8 @@ os.environ.setdefault("STRIDE_SECRET_KEY", Fernet.generate_key().decode())
 os.environ.setdefault("STRIDE_RETENTION_INTERVAL_HOURS", "0")
 # No webhook dispatcher either: nothing registered by a test may be called by surprise.
 os.environ.setdefault("STRIDE_WEBHOOK_POLL_SECONDS", "0")
+# Nor a background analytics round: analytics reads catch their tenant up themselves.
+os.environ.setdefault("STRIDE_ANALYTICS_INTERVAL_SECONDS", "0")
 
 from tests.fixtures.api import client
 from tests.fixtures.cli import stride_cli

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import uuid
 from pathlib import Path
@@ -19,12 +21,18 @@ def moodle_files() -> list[Path]:
 
 
 def moodle_statements() -> list[tuple[str, dict[str, Any]]]:
-    """(file stem, statement) for every statement of every file."""
+    """(file stem, statement) for every statement of every file; skips the calling test when
+    the data is not beside the checkout."""
+    return [(stem, copy.deepcopy(s)) for stem, s in _read_moodle(tuple(moodle_files()))]
+
+
+@functools.cache
+def _read_moodle(paths: tuple[Path, ...]) -> tuple[tuple[str, dict[str, Any]], ...]:
     found = []
-    for path in moodle_files():
+    for path in paths:
         for statement in json.loads(path.read_text()):
             found.append((path.name.removesuffix(".statements.json"), statement))
-    return found
+    return tuple(found)
 
 
 def moodle_statement(stem: str, index: int = 0) -> dict[str, Any]:

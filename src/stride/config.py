@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Webhooks (docs/webhooks.md). The in-process dispatcher polls the log this often (0: not
     # in the server; run `stride webhooks dispatch` instead).
     WEBHOOK_POLL_SECONDS: float = Field(default=1.0, ge=0)
+    # How often each server process folds new events into the engagement and usage rollups
+    # (analytics reads also catch their tenant up first); 0 turns the background round off.
+    ANALYTICS_INTERVAL_SECONDS: float = Field(default=2.0, ge=0)
     WEBHOOK_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
     WEBHOOK_BACKOFF_BASE_SECONDS: float = Field(default=2.0, gt=0)
     WEBHOOK_BACKOFF_CAP_SECONDS: float = Field(default=3600.0, gt=0)

@@ -6,10 +6,13 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from stride.analytics.projection_job import catch_up
 from stride.store.tables import READ_MODELS
 
 
 def read_model_snapshot(engine: Engine, tenant_id: str) -> dict[str, list[dict[str, Any]]]:
+    # The engagement and usage rollups are folded after the fact: bring them up to date.
+    catch_up(engine, tenant_id)
     snapshot = {}
     with engine.connect() as connection:
         for table in READ_MODELS:

@@ -15,6 +15,7 @@ from stride.analytics.engagement_service import (
     get_engagement,
     get_lifecycle,
 )
+from stride.analytics.projection_job import catch_up
 from stride.analytics.retention_service import RetentionQuery, get_retention
 from stride.catalog.service import apply_catalog
 from stride.clock import utc_now
@@ -77,6 +78,7 @@ def _tenant(engine: Engine, min_group_size: int = 2) -> TenantUnderTest:
 def _ingest(engine: Engine, tenant: TenantUnderTest, batches: list[list[dict[str, Any]]]) -> None:
     for batch in batches:
         ingest_events(engine, tenant.scope, batch, LIMITS, NOW)
+        catch_up(engine, tenant.tenant_id)  # what the server's analytics round does
 
 
 def _day(offset: int) -> date:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from stride.analytics.funnels import FunnelOrder
 from stride.analytics.funnels_service import FunnelRequest, get_drop_offs, get_funnel
 from stride.analytics.metrics_service import MetricsRequest, get_metrics
+from stride.analytics.projection_job import catch_up
 from stride.analytics.usage_periods import report_range
 from stride.analytics.usage_service import UsageRequest, get_usage
 from stride.clock import utc_now
@@ -68,6 +69,7 @@ def _events() -> list[dict[str, Any]]:
 def _ingest(engine: Engine, tenant: TenantUnderTest, events: list[dict[str, Any]]) -> None:
     report = ingest_events(engine, tenant.scope, events, LIMITS, NOW)
     assert all(o.status.value in ("accepted", "duplicate") for o in report.outcomes), report
+    catch_up(engine, tenant.tenant_id)  # what the server's analytics round does
 
 
 def _k(engine: Engine, tenant: TenantUnderTest, k: int) -> None:

@@ -66,6 +66,14 @@ def test_report_range_is_whole_periods_and_bounded() -> None:
     assert bad.value.errors[0].path == "query.from"
     with pytest.raises(InvalidInput):
         report_range("day", date(2000, 1, 1), date(2024, 3, 1), date(2024, 6, 1))
+    # The calendar's ends are refused by name, not by an overflow (a fuzzed 500 once).
+    for first, last, field in (
+        (None, date(1, 1, 1), "query.to"),
+        (date(9999, 12, 31), None, "query.from"),
+    ):
+        with pytest.raises(InvalidInput) as out_of_range:
+            report_range("month", first, last, date(2024, 6, 1))
+        assert out_of_range.value.errors[0].path == field
 
 
 def test_numeric_fields_and_groups() -> None:

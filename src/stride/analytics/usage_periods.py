@@ -10,6 +10,9 @@ from stride.errors import FieldError, InvalidInput
 
 MAX_PERIODS = {"day": 731, "week": 260, "month": 120}
 DEFAULT_SPAN = {"day": 30, "week": 7 * 12, "month": 365}
+# Dates a report may name: far enough either way for any learning record, and clear of the
+# calendar's ends, where period arithmetic would overflow.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ def report_range(period: str, first: date | None, last: date | None, today: date
     """
     if period not in MAX_PERIODS:
         raise InvalidInput("Unknown period.", [FieldError("query.period", "day, week or month")])
+    for name, value in (("from", first), ("to", last)):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            reason = f"must lie between {EARLIEST} and {LATEST}"
+            raise InvalidInput(f"`{name}` is out of range.", [FieldError(f"query.{name}", reason)])
     last = last or today
     first = first or last - timedelta(days=DEFAULT_SPAN[period] - 1)
     if first > last:

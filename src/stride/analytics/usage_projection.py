@@ -25,12 +25,17 @@ def project_usage(connection: Connection, tenant_id: str, events: Sequence[Recor
     store.save_steps(connection, tenant_id, {k: v for k, v in merged.items() if v != stored.get(k)})
 
 
-def forget_learner_usage(connection: Connection, tenant_id: str, learner_key: str) -> None:
-    """Take one learner's events out of the tenant-level counters, before a one-learner refold
-    adds them back (markers stay, so their unique counts are not added twice)."""
+def forget_learner_usage(
+    connection: Connection, tenant_id: str, learner_key: str, up_to: int
+) -> None:
+    """Take one learner's events up to log position `up_to` (those the rollups hold) out of
+    the tenant-level counters, before a one-learner refold adds them back (markers stay, so
+    their unique counts are not added twice)."""
     for chunk in event_log.iter_events(connection, tenant_id, learner_key):
         events = [
-            recorded_from_payload(e.event_id, e.learner_key, e.event_time, e.payload) for e in chunk
+            recorded_from_payload(e.event_id, e.learner_key, e.event_time, e.payload)
+            for e in chunk
+            if e.seq <= up_to
         ]
         _add_counters(connection, tenant_id, fold_usage(events, sign=-1))
 

@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Engine
 
 import stride
+from stride.analytics.projection_job import AnalyticsJob
 from stride.api.problems import install_problem_handlers
 from stride.api.routers import (
     achievements,
@@ -56,7 +57,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.read_audit.start()
         app.state.retention_job.start()
         app.state.webhooks.start()
+        app.state.analytics.start()
         yield
+        app.state.analytics.stop()
         app.state.webhooks.stop()
         app.state.retention_job.stop()
         app.state.read_audit.stop()
@@ -76,6 +79,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.retention_job = RetentionJob.from_settings(app.state.engine, settings)
     # Delivers webhooks from the log after the fact: never in the ingest path.
     app.state.webhooks = Dispatcher.from_settings(app.state.engine, settings)
+    # Folds the log into the engagement and usage rollups after the fact: never in ingest.
+    app.state.analytics = AnalyticsJob.from_settings(app.state.engine, settings)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(achievements.router)

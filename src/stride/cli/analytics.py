@@ -16,6 +16,7 @@ from stride.analytics.engagement_service import (
     resolve_range,
 )
 from stride.analytics.periods import KINDS, Kind
+from stride.analytics.projection_job import catch_up
 from stride.analytics.retention_fold import ANY, RETENTION_EVENT_TYPES
 from stride.analytics.retention_service import (
     DEFAULT_COHORTS,
@@ -86,6 +87,7 @@ def engagement(
         span = resolve_range(kind, _day(first), _day(last), today)
         engine = open_engine()
         check_tenant(engine, tenant)
+        catch_up(engine, tenant)  # every event stored so far, whether a server folded it yet or not
         with engine.connect() as connection:
             report = EngagementPublic.model_validate(
                 get_engagement(connection, tenant, span, group, today)
@@ -143,6 +145,7 @@ def retention(
         )
         engine = open_engine()
         check_tenant(engine, tenant)
+        catch_up(engine, tenant)  # every event stored so far, whether a server folded it yet or not
         with engine.connect() as connection:
             report = RetentionPublic.model_validate(get_retention(connection, tenant, query, today))
 
@@ -175,6 +178,7 @@ def lifecycle(
         span = resolve_range(kind, _day(first), _day(last), today)
         engine = open_engine()
         check_tenant(engine, tenant)
+        catch_up(engine, tenant)  # every event stored so far, whether a server folded it yet or not
         with engine.connect() as connection:
             report = LifecyclePublic.model_validate(get_lifecycle(connection, tenant, span, today))
 

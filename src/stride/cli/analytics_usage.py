@@ -10,6 +10,7 @@ from rich.table import Table
 from stride.analytics.funnels import FunnelOrder
 from stride.analytics.funnels_service import FunnelRequest, get_funnel
 from stride.analytics.metrics_service import MetricsRequest, get_metrics
+from stride.analytics.projection_job import catch_up
 from stride.analytics.usage_periods import report_range
 from stride.analytics.usage_service import UsageRequest, get_usage
 from stride.analytics.usage_views import FunnelView, MetricsView, UsageView
@@ -47,6 +48,7 @@ def usage(
         span = report_range(period, _day(first), _day(last), utc_now().date())
         engine = open_engine()
         check_tenant(engine, tenant)
+        catch_up(engine, tenant)  # every event stored so far, whether a server folded it yet or not
         request = UsageRequest(span, tuple(types or ()), feature, _day(since))
         with engine.connect() as connection:
             view = get_usage(connection, tenant, request)
@@ -69,6 +71,7 @@ def metrics(
         span = report_range(period, _day(first), _day(last), utc_now().date())
         engine = open_engine()
         check_tenant(engine, tenant)
+        catch_up(engine, tenant)  # every event stored so far, whether a server folded it yet or not
         with engine.connect() as connection:
             view = get_metrics(
                 connection, tenant, MetricsRequest(event_type, span, field, breakdown)
@@ -97,6 +100,7 @@ def funnel(
         )
         engine = open_engine()
         check_tenant(engine, tenant)
+        catch_up(engine, tenant)  # every event stored so far, whether a server folded it yet or not
         with engine.connect() as connection:
             view = get_funnel(connection, tenant, request)
     emit(as_json, view.model_dump(mode="json"), lambda: _print_funnel(view))

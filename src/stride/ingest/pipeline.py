@@ -29,7 +29,7 @@ from stride.privacy.pseudonym import learner_key
 from stride.store import event_log
 from stride.store.analytics_quality import record_ingest_tally
 from stride.store.learners import register_learners
-from stride.store.locks import lock_learners
+from stride.store.locks import lock_learners, share_tenant_writes
 from stride.store.privacy import add_pii_findings
 from stride.store.transactions import write_transaction
 
@@ -165,6 +165,7 @@ def _store(
     with write_transaction(engine) as connection:
         add_pii_findings(connection, tenant_id, received_at.date(), pii.counts)
         learners = {c.recorded.learner_key for c in candidates.values()}
+        share_tenant_writes(connection, tenant_id)  # before the learners: one lock order
         lock_learners(connection, tenant_id, learners)
         # Under the learners' locks, so a withdrawal that committed first is seen.
         consenting = learners_with_consent(

@@ -9,8 +9,6 @@ from datetime import date
 from sqlalchemy import Connection
 
 from stride.analytics.content_projector import project_learning_analytics
-from stride.analytics.engagement_projector import project_engagement
-from stride.analytics.usage_projection import project_usage
 from stride.events.recorded import RecordedEvent
 from stride.ingest.achievement_projector import project_achievements, restore_awards
 from stride.ingest.enrollment_projector import project_enrollments
@@ -51,8 +49,6 @@ def project_events(
     project_achievements(connection, tenant_id, by_learner, timezones)
     project_goals(connection, tenant_id, by_learner, timezones)
     project_learning_analytics(connection, tenant_id, by_learner, slices, folds)
-    project_usage(connection, tenant_id, new_events)
-    project_engagement(connection, tenant_id, by_learner, timezones)
 
 
 def _load_slices(

@@ -9,12 +9,13 @@ from sqlalchemy import Connection, Engine, delete
 
 from stride.analytics.content_projector import forget_learner_content
 from stride.analytics.engagement_projector import forget_learner_engagement
+from stride.analytics.projection_job import fold_analytics
 from stride.analytics.usage_projection import forget_learner_usage
 from stride.errors import Conflict
 from stride.events.recorded import RecordedEvent, recorded_from_payload
 from stride.ingest.mastery_projector import project_mastery
 from stride.ingest.projector import project_events
-from stride.store import event_log
+from stride.store import analytics_cursor, event_log
 from stride.store.learners import load_timezones
 from stride.store.read_models import delete_read_models
 from stride.store.retention import has_deleted_events
@@ -51,23 +52,33 @@ def rebuild_tenant(
         if not force:
             check_log_is_whole(connection, tenant_id)
         delete_read_models(connection, tenant_id)
+        analytics_cursor.lock_cursor(connection, tenant_id)
+        last = 0
         for chunk in event_log.iter_events(connection, tenant_id):
-            project_events(connection, tenant_id, [_recorded(e) for e in chunk])
+            recorded = [_recorded(e) for e in chunk]
+            project_events(connection, tenant_id, recorded)
+            fold_analytics(connection, tenant_id, recorded)
+            last = chunk[-1].seq
             folded += len(chunk)
             if on_progress is not None:
                 on_progress(len(chunk))
+        analytics_cursor.set_cursor(connection, tenant_id, last)
     return folded
 
 
 def rebuild_learner(connection: Connection, tenant_id: str, learner_key: str) -> int:
     """Refold one learner's read models inside the caller's transaction; return events folded."""
+    # The analytics rollups hold the learner's events up to the cursor (locked, so the
+    # projection cannot move it meanwhile): take exactly those out and fold them back.
+    cursor = analytics_cursor.lock_cursor(connection, tenant_id)
     forget_learner_content(connection, tenant_id, learner_key)
-    forget_learner_usage(connection, tenant_id, learner_key)
+    forget_learner_usage(connection, tenant_id, learner_key, up_to=cursor)
     forget_learner_engagement(connection, tenant_id, learner_key)
     delete_read_models(connection, tenant_id, learner_key)
     folded = 0
     for chunk in event_log.iter_events(connection, tenant_id, learner_key):
         project_events(connection, tenant_id, [_recorded(e) for e in chunk])
+        fold_analytics(connection, tenant_id, [_recorded(e) for e in chunk if e.seq <= cursor])
         folded += len(chunk)
     return folded
 

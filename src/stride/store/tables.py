@@ -930,6 +930,16 @@ xapi_statements = Table(
     Index("ix_xapi_statements_voids", "tenant_id", "voids"),
 )
 
+# Where each tenant's analytics projection stands in the log (analytics/projection_job.py):
+# the engagement and usage rollups hold every event up to `seq`.
+analytics_cursors = Table(
+    "analytics_cursors",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id"),
+)
+
 # Read models that `stride rebuild` recomputes, per capability (each adds its own tuple).
 CORE_READ_MODELS: tuple[Table, ...] = (
     learner_stats,

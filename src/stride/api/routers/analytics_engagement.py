@@ -24,13 +24,14 @@ from stride.analytics.retention_service import (
     RetentionQuery,
     get_retention,
 )
-from stride.api.deps import EngineDep, require
+from stride.api.analytics_freshness import caught_up
+from stride.api.deps import EngineDep
 from stride.clock import utc_now
 from stride.tenancy.service import Principal
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
-Analyst = Annotated[Principal, Depends(require("analytics:read"))]
+Analyst = Annotated[Principal, Depends(caught_up("analytics:read"))]
 Period = Annotated[Kind, Query(description="Periods of learners' local days")]
 From = Annotated[
     date | None, Query(alias="from", description="First local day; default: a recent span")

@@ -13,15 +13,16 @@ from stride.analytics.metrics_service import MetricsRequest, get_metrics
 from stride.analytics.usage_periods import report_range
 from stride.analytics.usage_service import UsageRequest, get_usage
 from stride.analytics.usage_views import DropOffsView, FunnelView, MetricsView, UsageView
-from stride.api.deps import EngineDep, require
+from stride.api.analytics_freshness import caught_up
+from stride.api.deps import EngineDep
 from stride.clock import utc_now
 from stride.events.types import EVENT_TYPE_PATTERN
 from stride.tenancy.service import Principal
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
-Analyst = Annotated[Principal, Depends(require("analytics:read"))]
-Instructor = Annotated[Principal, Depends(require("analytics:learners"))]
+Analyst = Annotated[Principal, Depends(caught_up("analytics:read"))]
+Instructor = Annotated[Principal, Depends(caught_up("analytics:learners"))]
 Period = Annotated[
     Literal["day", "week", "month"], Query(description="UTC days, ISO weeks, months")
 ]

@@ -1,0 +1,130 @@
+"""The analytics projection: tenant-level rollups folded from the log after the fact.
+
+Learner read models are folded in the ingest transaction (a learner's progress must be true
+the moment her event is accepted). The engagement and usage rollups are not: they cost more
+than the whole of the rest of ingest, and no one needs them within the same request. They are
+folded here, from each tenant's cursor in the log, in pages of `PAGE` events, by a background
+thread in every server process and before every analytics read (so a reader sees every event
+accepted before her request). The cursor moves in the same transaction as the fold, so each
+event is folded exactly once, however many processes run this.
+
+The folds are order-independent (see analytics/engagement_fold.py and usage_fold.py), so
+how the log is cut into pages cannot change a figure.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+
+import structlog
+from sqlalchemy import Connection, Engine
+
+from stride.analytics.engagement_projector import project_engagement
+from stride.analytics.usage_projection import project_usage
+from stride.config import Settings
+from stride.events.recorded import RecordedEvent, recorded_from_payload
+from stride.store import analytics_cursor as cursors
+from stride.store.event_log import LoggedEvent
+from stride.store.learners import load_timezones
+from stride.store.locks import settled_seq
+from stride.store.tenant_context import tenant_context
+from stride.store.transactions import write_transaction
+
+log = structlog.get_logger()
+
+PAGE = 5000
+
+
+def fold_analytics(connection: Connection, tenant_id: str, events: Sequence[RecordedEvent]) -> None:
+    """Fold events into the engagement and usage rollups (any grouping of the log will do)."""
+    by_learner: dict[str, list[RecordedEvent]] = defaultdict(list)
+    for event in events:
+        if not event.derived:
+            by_learner[event.learner_key].append(event)
+    if not by_learner:
+        return
+    timezones = load_timezones(connection, tenant_id, by_learner.keys())
+    project_usage(connection, tenant_id, [e for es in by_learner.values() for e in es])
+    project_engagement(connection, tenant_id, by_learner, timezones)
+
+
+def catch_up(engine: Engine, tenant_id: str) -> int:
+    """Fold the tenant's events past its cursor; returns how many were folded."""
+    folded = 0
+    with tenant_context(tenant_id):
+        with engine.connect() as connection:
+            if not cursors.is_behind(connection, tenant_id):
+                return 0
+        with engine.begin() as connection:  # its own short transaction: see settled_seq
+            settled = settled_seq(connection, tenant_id)
+        while True:
+            with write_transaction(engine) as connection:
+                # Read again under the write lock: another process may have moved it.
+                cursor = cursors.lock_cursor(connection, tenant_id)
+                page = [
+                    e
+                    for e in cursors.events_after(connection, tenant_id, cursor, PAGE)
+                    if e.seq <= settled
+                ]
+                if not page:
+                    return folded
+                fold_analytics(connection, tenant_id, [_recorded(e) for e in page])
+                cursors.set_cursor(connection, tenant_id, page[-1].seq)
+            folded += len(page)
+
+
+def catch_up_all(
+    engine: Engine, tenant_ids: Collection[str] | None = None, stop: threading.Event | None = None
+) -> int:
+    """Catch every tenant (or these) up; a failing tenant is logged and skipped."""
+    with tenant_context(None), engine.connect() as connection:
+        behind = cursors.tenants_behind(connection, tenant_ids)
+    folded = 0
+    for tenant_id in behind:
+        if stop is not None and stop.is_set():
+            break
+        try:
+            folded += catch_up(engine, tenant_id)
+        except Exception:
+            log.exception("analytics projection failed", tenant_id=tenant_id)
+    return folded
+
+
+def _recorded(event: LoggedEvent) -> RecordedEvent:
+    return recorded_from_payload(event.event_id, event.learner_key, event.event_time, event.payload)
+
+
+class AnalyticsJob:
+    """Catches every tenant up every `interval_s` seconds, in a daemon thread."""
+
+    def __init__(self, engine: Engine, interval_s: float) -> None:
+        self._engine = engine
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_settings(cls, engine: Engine, settings: Settings) -> AnalyticsJob:
+        return cls(engine, settings.ANALYTICS_INTERVAL_SECONDS)
+
+    def start(self) -> None:
+        if self._interval <= 0 or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="stride-analytics", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                catch_up_all(self._engine, stop=self._stop)
+            except Exception:  # the database may be briefly away: try again next round
+                log.exception("analytics projection round failed")
