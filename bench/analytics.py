@@ -53,18 +53,19 @@ from stride.tenancy.service import create_tenant
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BATCH = 1000
+STEPS = "enrollment.created,activity.progressed,assessment.submitted"
 # Parameters an endpoint needs beyond its defaults, to ask what a program owner would ask.
-PARAMS: dict[str, list[dict[str, str]]] = {
+PARAMS: dict[str, list[dict[str, Any]]] = {
     "/v1/analytics/engagement": [
-        {"from": "2014-02-01", "to": "2014-06-30", "period": "day"},
-        {"from": "2013-02-01", "to": "2014-12-31", "period": "week"},
-        {"from": "2013-02-01", "to": "2014-12-31", "period": "month", "breakdown": "course"},
+        {"from": "2014-02-01", "to": "2014-05-01", "period": "day"},
+        {"from": "2014-01-01", "to": "2014-12-31", "period": "week"},
+        {"from": "2013-01-01", "to": "2014-12-31", "period": "month", "breakdown": "course"},
     ],
     "/v1/analytics/retention": [
-        {"from": "2013-02-01", "to": "2014-12-31", "period": "week"},
-        {"from": "2013-02-01", "to": "2014-12-31", "period": "month"},
+        {"from": "2014-01-01", "to": "2014-12-31", "period": "week"},
+        {"from": "2013-01-01", "to": "2014-12-31", "period": "month"},
     ],
-    "/v1/analytics/lifecycle": [{"from": "2013-02-01", "to": "2014-12-31", "period": "week"}],
+    "/v1/analytics/lifecycle": [{"from": "2014-01-01", "to": "2014-12-31", "period": "week"}],
     "/v1/analytics/usage": [{"from": "2013-02-01", "to": "2014-12-31", "period": "week"}],
     "/v1/analytics/metrics": [
         {
@@ -82,10 +83,9 @@ PARAMS: dict[str, list[dict[str, str]]] = {
             "period": "week",
         },
     ],
-    "/v1/analytics/funnels": [
-        {"steps": ["enrollment.created", "activity.progressed", "assessment.submitted"]},
-    ],
-    "/v1/analytics/data-quality": [{"from": "2013-02-01", "to": "2015-06-30", "period": "month"}],
+    "/v1/analytics/funnels": [{"steps": STEPS}],
+    "/v1/analytics/funnels/drop-offs": [{"steps": STEPS, "step": 2}],
+    "/v1/analytics/data-quality": [{}, {"period": "week"}],  # received today: recent periods
 }
 
 
