@@ -14,11 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import os
 import random
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -27,7 +23,8 @@ from typing import Any
 
 import httpx
 import orjson
-from cryptography.fernet import Fernet
+
+from ingest import Server, percentile  # bench/ingest.py: the same server harness
 
 LMS = "https://lms.example.edu"
 VERBS = [
@@ -36,17 +33,6 @@ VERBS = [
     ("http://adlnet.gov/expapi/verbs/completed", "completed", 0.15),
     ("http://activitystrea.ms/schema/1.0/submit", "submitted", 0.1),
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _activity(kind: str, path: str, name: str) -> dict[str, Any]:
@@ -115,42 +101,6 @@ def statement(rng: random.Random, learners: int, now: datetime) -> dict[str, Any
             "duration": f"PT{rng.randrange(1, 3600)}S",
         }
     return body
-
-
-class Server:
-    """`stride serve` in a child process, on a SQLite database of its own."""
-
-    def __init__(self, database_url: str) -> None:
-        self.env = {**os.environ, "STRIDE_DATABASE_URL": database_url}
-        self.env.setdefault("STRIDE_SECRET_KEY", Fernet.generate_key().decode())
-        self.env.setdefault("STRIDE_RATE_LIMIT_PER_SECOND", "0")
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def stride(self, *args: str) -> Any:
-        command = [sys.executable, "-m", "stride.cli.main", *args, "--json"]
-        out = subprocess.run(command, env=self.env, capture_output=True, check=True)
-        return orjson.loads(out.stdout)
-
-    def __enter__(self) -> Server:
-        command = [sys.executable, "-m", "stride.cli.main", "serve", "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/readyz").status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise RuntimeError("the server did not become ready within 60 s")
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 async def send_all(

@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, func, select, update
 
-from stride.store.event_log import LoggedEvent
+from stride.store.event_log import LoggedEvent, logged_event
 from stride.store.tables import analytics_cursors, events, tenants
 from stride.store.upsert import insert_missing
 
@@ -69,15 +69,4 @@ def events_after(connection: Connection, tenant_id: str, seq: int, limit: int) -
         .order_by(events.c.seq)
         .limit(limit)
     )
-    return [
-        LoggedEvent(
-            row.seq,
-            row.event_id,
-            row.learner_key,
-            row.type,
-            row.event_time,
-            row.received_at,
-            row.payload,
-        )
-        for row in connection.execute(query)
-    ]
+    return [logged_event(row) for row in connection.execute(query)]

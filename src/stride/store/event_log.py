@@ -27,6 +27,19 @@ class LoggedEvent:
     payload: dict[str, Any]
 
 
+def logged_event(row: Any) -> LoggedEvent:
+    """A row of `events` (all columns) as the log's record."""
+    return LoggedEvent(
+        row.seq,
+        row.event_id,
+        row.learner_key,
+        row.type,
+        row.event_time,
+        row.received_at,
+        row.payload,
+    )
+
+
 def find_content_hashes(
     connection: Connection, tenant_id: str, event_ids: Iterable[str]
 ) -> dict[str, str]:
@@ -64,18 +77,7 @@ def iter_events(
         )
         if learner_key is not None:
             query = query.where(events.c.learner_key == learner_key)
-        chunk = [
-            LoggedEvent(
-                row.seq,
-                row.event_id,
-                row.learner_key,
-                row.type,
-                row.event_time,
-                row.received_at,
-                row.payload,
-            )
-            for row in connection.execute(query)
-        ]
+        chunk = [logged_event(row) for row in connection.execute(query)]
         if not chunk:
             return
         yield chunk
@@ -102,15 +104,4 @@ def learner_events_of_types(
         )
         .order_by(events.c.event_time, events.c.event_id)
     )
-    return [
-        LoggedEvent(
-            row.seq,
-            row.event_id,
-            row.learner_key,
-            row.type,
-            row.event_time,
-            row.received_at,
-            row.payload,
-        )
-        for row in connection.execute(query)
-    ]
+    return [logged_event(row) for row in connection.execute(query)]
