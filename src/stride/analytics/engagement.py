@@ -11,7 +11,7 @@ from stride.analytics.periods import Kind, period_end, periods_between
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """Counters of one period and group, as kept at ingest."""
+    """Counters of one period and group, as the analytics projection keeps them."""
 
     learners: int = 0
     new_learners: int = 0

@@ -67,7 +67,7 @@ class LearnerState:
 
 @dataclass
 class Deltas:
-    """Changes to the tenant's counters (added at ingest, subtracted on forgetting)."""
+    """Changes to the tenant's counters (added as events are folded, subtracted on forgetting)."""
 
     counts: defaultdict[CountKey, list[int]] = field(
         default_factory=lambda: defaultdict(lambda: [0] * len(COUNT_COLUMNS))

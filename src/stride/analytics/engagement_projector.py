@@ -1,4 +1,5 @@
-"""Keep the engagement rollups at ingest, and take a learner out of them before a refold."""
+"""Fold events into the engagement rollups (for the analytics projection), and take a learner
+out of them before a refold."""
 
 from __future__ import annotations
 

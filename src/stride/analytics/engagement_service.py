@@ -1,4 +1,4 @@
-"""Engagement and lifecycle figures of a tenant, read from the rollups kept at ingest."""
+"""Engagement and lifecycle figures of a tenant, read from the analytics projection's rollups."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retention cohorts of a tenant, read from the rollups kept at ingest."""
+"""Retention cohorts of a tenant, read from the analytics projection's rollups."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fold events into the usage, metrics and funnel rollups, inside the ingest transaction."""
+"""Fold events into the usage, metrics and funnel rollups (for the analytics projection)."""
 
 from __future__ import annotations
 
