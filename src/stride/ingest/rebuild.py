@@ -77,8 +77,10 @@ def rebuild_learner(connection: Connection, tenant_id: str, learner_key: str) ->
     delete_read_models(connection, tenant_id, learner_key)
     folded = 0
     for chunk in event_log.iter_events(connection, tenant_id, learner_key):
-        project_events(connection, tenant_id, [_recorded(e) for e in chunk])
-        fold_analytics(connection, tenant_id, [_recorded(e) for e in chunk if e.seq <= cursor])
+        recorded = [_recorded(e) for e in chunk]
+        project_events(connection, tenant_id, recorded)
+        folded_before = [r for r, e in zip(recorded, chunk, strict=True) if e.seq <= cursor]
+        fold_analytics(connection, tenant_id, folded_before)
         folded += len(chunk)
     return folded
 
