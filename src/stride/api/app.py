@@ -25,14 +25,17 @@ from stride.api.routers import (
     certificates,
     consent,
     events,
+    exports,
     goals,
     health,
     leaderboards,
     learners,
     learning,
     privacy,
+    reports,
     retention,
     rights,
+    xapi_documents,
 )
 from stride.api.routers import webhooks as webhook_routes
 from stride.api.routers import xapi as xapi_routes
@@ -102,6 +105,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(analytics_usage.router)
     app.include_router(analytics_quality.router)
     app.include_router(xapi_routes.router)
+    app.include_router(xapi_documents.router)
+    app.include_router(exports.router)
+    app.include_router(reports.router)
     install_http_hardening(app, settings)
     # Added last so it runs first: latency and status counts include the 413s and 429s.
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)

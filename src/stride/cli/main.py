@@ -15,10 +15,12 @@ from stride.cli import (
     credentials,
     db,
     evaluate,
+    exports,
     fit,
     keys,
     learners,
     privacy,
+    reports,
     retention,
     tenants,
 )
@@ -48,6 +50,8 @@ app.add_typer(webhook_commands.app, name="webhooks")
 app.add_typer(credentials.app, name="credentials")
 app.command("import")(import_file)
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(exports.app, name="export")
+app.add_typer(reports.app, name="report")
 
 
 @app.command()
