@@ -1,31 +1,39 @@
-"""Ingest a batch: validate, pseudonymize, deduplicate, append and project in one transaction."""
+"""Ingest a batch: validate, pseudonymize, deduplicate, append and project in one transaction.
+
+Batches of one tenant that arrive while another is being written are stored together, in one
+transaction (stride.ingest.group_commit); each still gets its own outcomes.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from stride.analytics.quality_tally import tally_batch
-from stride.errors import FieldError
-from stride.events.recorded import RecordedEvent, target_date_of
-from stride.events.validation import (
-    ValidationLimits,
-    content_hash,
-    stored_payload,
-    validate_event,
+from stride.analytics.quality_tally import IngestTally, tally_batch
+from stride.events.validation import ValidationLimits
+from stride.ingest.group_commit import GroupCommit
+from stride.ingest.outcomes import (
+    CONFLICT_ERROR,
+    CONSENT_ERROR,
+    EventOutcome,
+    EventStatus,
+    IngestReport,
+    RejectReason,
+    TenantScope,
+    repeat_outcome,
 )
+from stride.ingest.preparation import Candidate, PiiTally, prepare_event, raw_id
 from stride.ingest.projector import project_events
 from stride.privacy.consent import learners_with_consent
-from stride.privacy.pii import PiiPolicy, scan_event
 from stride.privacy.policy import PrivacyPolicy, Purpose
 from stride.privacy.policy_service import get_policy
-from stride.privacy.pseudonym import learner_key
 from stride.store import event_log
 from stride.store.analytics_quality import record_ingest_tally
 from stride.store.learners import register_learners
@@ -33,78 +41,39 @@ from stride.store.locks import lock_learners, share_tenant_writes
 from stride.store.privacy import add_pii_findings
 from stride.store.transactions import write_transaction
 
+__all__ = [
+    "CONFLICT_ERROR",
+    "CONSENT_ERROR",
+    "GROUP_MAX_EVENTS",
+    "EventOutcome",
+    "EventStatus",
+    "IngestReport",
+    "RejectReason",
+    "TenantScope",
+    "ingest_events",
+]
 
-class EventStatus(StrEnum):
-    ACCEPTED = "accepted"
-    DUPLICATE = "duplicate"
-    CONFLICT = "conflict"
-    REJECTED = "rejected"
+# Past a few thousand events a group gains little more per event (fewer learners repeat) and
+# only makes the requests in it wait longer.
+GROUP_MAX_EVENTS = 5000
 
 
-class RejectReason(StrEnum):
-    INVALID = "invalid"  # fails the event schema or rules
-    PII = "pii"  # holds personal data in a field the tenant's policy rejects it in
-    CONSENT = "consent"  # the learner does not consent to analytics
-    RETENTION = "retention"  # older than the tenant keeps raw events
+@dataclass(frozen=True)
+class _Prepared:
+    """A batch ready to store: its valid events by id, and what preparing it found."""
+
+    candidates: dict[str, Candidate]
+    earlier: dict[int, EventOutcome]  # rejected events and repeats within the batch
+    pii: PiiTally
+    received_at: datetime
+    policy: PrivacyPolicy
 
 
-CONFLICT_ERROR = FieldError("id", "an event with this id is already stored with other content")
-CONSENT_ERROR = FieldError(
-    "learner",
-    "this learner has not consented to analytics, so their events are not stored",
+_Outcomes = dict[int, EventOutcome]
+_committers: weakref.WeakKeyDictionary[Engine, GroupCommit[_Prepared, _Outcomes]] = (
+    weakref.WeakKeyDictionary()
 )
-
-
-@dataclass(frozen=True)
-class EventOutcome:
-    """What became of one event of a batch."""
-
-    index: int
-    event_id: str | None
-    status: EventStatus
-    errors: tuple[FieldError, ...] = ()
-    reason: RejectReason | None = None  # set when rejected
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    outcomes: list[EventOutcome]
-
-    def count(self, status: EventStatus) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.status is status)
-
-    def counts(self) -> dict[EventStatus, int]:
-        """Events per status, every status present (zero when none)."""
-        found = Counter(outcome.status for outcome in self.outcomes)
-        return {status: found[status] for status in EventStatus}
-
-
-@dataclass(frozen=True)
-class TenantScope:
-    """The tenant an ingest writes to, and the secret that pseudonymizes its learners."""
-
-    tenant_id: str
-    learner_secret: str
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    index: int
-    event_id: str
-    content_hash: str
-    row: dict[str, Any]
-    recorded: RecordedEvent
-
-
-@dataclass
-class _PiiTally:
-    """(kind, "redacted" | "rejected") -> findings in this batch."""
-
-    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
-
-    def add(self, found: dict[str, int], action: str) -> None:
-        for kind, n in found.items():
-            self.counts[(kind, action)] += n
+_committers_guard = threading.Lock()
 
 
 def ingest_events(
@@ -118,24 +87,24 @@ def ingest_events(
 
     Returns one outcome per input event, in input order.
     """
-    outcomes: dict[int, EventOutcome] = {}
-    candidates: dict[str, _Candidate] = {}
+    outcomes: _Outcomes = {}
+    candidates: dict[str, Candidate] = {}
     learner_keys: dict[str, str] = {}  # a batch holds few learners: hash each id once
     with engine.connect() as connection:
         policy = get_policy(connection, scope.tenant_id)
-    pii = _PiiTally()
+    pii = PiiTally()
     keep_days = policy.document.retention.raw_events_days
     # Retention would delete such an event again, and after it a resend is no longer seen as
     # a duplicate: it would be folded twice.
     cutoff = received_at - timedelta(days=keep_days) if keep_days is not None else None
     for index, raw in enumerate(raw_events):
-        candidate_or_errors = _prepare(
+        candidate_or_errors = prepare_event(
             index, raw, scope, limits, received_at, learner_keys, policy.pii, pii, cutoff
         )
         if isinstance(candidate_or_errors, tuple):
             errors, reason = candidate_or_errors
             outcomes[index] = EventOutcome(
-                index, _raw_id(raw), EventStatus.REJECTED, tuple(errors), reason
+                index, raw_id(raw), EventStatus.REJECTED, tuple(errors), reason
             )
             continue
         candidate = candidate_or_errors
@@ -143,46 +112,55 @@ def ingest_events(
         if earlier is None:
             candidates[candidate.event_id] = candidate
         else:  # the same id twice in one batch: the first one stands
-            outcomes[index] = _repeat_outcome(candidate, earlier.content_hash)
+            outcomes[index] = _repeat(candidate, earlier.content_hash)
 
     if candidates or pii.counts or outcomes:  # outcomes so far: rejected events, repeats
-        outcomes.update(
-            _store(engine, scope.tenant_id, candidates, received_at, policy, pii, outcomes)
-        )
+        prepared = _Prepared(candidates, dict(outcomes), pii, received_at, policy)
+        store = partial(_store_group, engine, scope.tenant_id)
+        size = max(1, len(candidates))
+        outcomes.update(_committer(engine).run(scope.tenant_id, prepared, size, store))
     return IngestReport([outcomes[index] for index in range(len(raw_events))])
 
 
-def _store(
-    engine: Engine,
-    tenant_id: str,
-    candidates: dict[str, _Candidate],
-    received_at: datetime,
-    policy: PrivacyPolicy,
-    pii: _PiiTally,
-    earlier: dict[int, EventOutcome],
-) -> dict[int, EventOutcome]:
-    outcomes: dict[int, EventOutcome] = {}
+def _committer(engine: Engine) -> GroupCommit[_Prepared, _Outcomes]:
+    with _committers_guard:
+        committer = _committers.get(engine)
+        if committer is None:
+            committer = _committers[engine] = GroupCommit(GROUP_MAX_EVENTS)
+        return committer
+
+
+def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -> list[_Outcomes]:
+    """Store several batches in one transaction; the outcomes of each batch's valid events."""
+    results: list[_Outcomes] = [{} for _ in batches]
+    chosen: dict[str, tuple[int, Candidate]] = {}  # event id -> (batch, candidate)
+    for number, batch in enumerate(batches):
+        for event_id, candidate in batch.candidates.items():
+            first = chosen.get(event_id)
+            if first is None:
+                chosen[event_id] = (number, candidate)
+            else:  # sent in two batches of the group: the earlier one stands
+                results[number][candidate.index] = _repeat(candidate, first[1].content_hash)
     with write_transaction(engine) as connection:
-        add_pii_findings(connection, tenant_id, received_at.date(), pii.counts)
-        learners = {c.recorded.learner_key for c in candidates.values()}
+        for batch in batches:
+            add_pii_findings(connection, tenant_id, batch.received_at.date(), batch.pii.counts)
+        learners = {candidate.recorded.learner_key for _, candidate in chosen.values()}
         share_tenant_writes(connection, tenant_id)  # before the learners: one lock order
         lock_learners(connection, tenant_id, learners)
         # Under the learners' locks, so a withdrawal that committed first is seen.
-        consenting = learners_with_consent(
-            connection, tenant_id, learners, Purpose.ANALYTICS, policy
-        )
-        for event_id, candidate in list(candidates.items()):
-            if candidate.recorded.learner_key not in consenting:
-                del candidates[event_id]
-                outcomes[candidate.index] = EventOutcome(
+        consenting = _consenting(connection, tenant_id, learners, batches)
+        for event_id, (number, candidate) in list(chosen.items()):
+            if candidate.recorded.learner_key not in consenting[number]:
+                del chosen[event_id]
+                results[number][candidate.index] = EventOutcome(
                     candidate.index,
                     event_id,
                     EventStatus.REJECTED,
                     (CONSENT_ERROR,),
                     RejectReason.CONSENT,
                 )
-        stored = event_log.find_content_hashes(connection, tenant_id, candidates)
-        fresh = [c for c in candidates.values() if c.event_id not in stored]
+        stored = event_log.find_content_hashes(connection, tenant_id, chosen)
+        fresh = [candidate for _, candidate in chosen.values() if candidate.event_id not in stored]
         inserted = event_log.append_events(connection, [c.row for c in fresh])
         if len(inserted) < len(fresh):  # a concurrent writer stored some of them first
             stored.update(
@@ -190,94 +168,63 @@ def _store(
                     connection, tenant_id, (c.event_id for c in fresh if c.event_id not in inserted)
                 )
             )
-        for candidate in candidates.values():
-            if candidate.event_id in inserted:
-                outcomes[candidate.index] = EventOutcome(
-                    candidate.index, candidate.event_id, EventStatus.ACCEPTED
+        for event_id, (number, candidate) in chosen.items():
+            if event_id in inserted:
+                results[number][candidate.index] = EventOutcome(
+                    candidate.index, event_id, EventStatus.ACCEPTED
                 )
             else:
-                outcomes[candidate.index] = _repeat_outcome(candidate, stored[candidate.event_id])
+                results[number][candidate.index] = _repeat(candidate, stored[event_id])
         new_events = [c.recorded for c in fresh if c.event_id in inserted]
-        register_learners(connection, tenant_id, {e.learner_key for e in new_events}, received_at)
+        first_seen = min(batch.received_at for batch in batches)
+        register_learners(connection, tenant_id, {e.learner_key for e in new_events}, first_seen)
         project_events(connection, tenant_id, new_events)
         # Last, so PostgreSQL holds the locks on the shared count rows only until commit.
-        batch = [*earlier.values(), *outcomes.values()]
-        tally = tally_batch(received_at, batch, (e.timestamp for e in new_events))
-        record_ingest_tally(connection, tenant_id, tally)
-    return outcomes
+        for tally in _tallies(batches, results, inserted):
+            record_ingest_tally(connection, tenant_id, tally)
+    return results
 
 
-def _prepare(
-    index: int,
-    raw: Any,
-    scope: TenantScope,
-    limits: ValidationLimits,
-    received_at: datetime,
-    learner_keys: dict[str, str],
-    pii_policy: PiiPolicy,
-    pii: _PiiTally,
-    cutoff: datetime | None,
-) -> _Candidate | tuple[list[FieldError], RejectReason]:
-    event = validate_event(raw, limits)
-    if isinstance(event, list):
-        return event, RejectReason.INVALID
-    instant = event.timestamp.astimezone(UTC)  # once here; every later use wants UTC
-    if cutoff is not None and instant < cutoff:
-        reason = "older than this tenant keeps raw events (its retention policy)"
-        return [FieldError("timestamp", reason)], RejectReason.RETENTION
-    key = learner_keys.get(event.learner)
-    if key is None:
-        key = learner_keys[event.learner] = learner_key(scope.learner_secret, event.learner)
-    scanned = scan_event(stored_payload(raw, event.id, instant), pii_policy)
-    if scanned.rejected:
-        pii.add(scanned.counts, "rejected")
-        return [
-            FieldError(v.path, f"holds personal data ({v.kind}), which this tenant rejects")
-            for v in scanned.rejected
-        ], RejectReason.PII
-    pii.add(scanned.counts, "redacted")
-    payload = scanned.redacted_payload
-    fingerprint = content_hash(key, payload)
-    event_id = payload["id"]
-    activity, result = event.activity, event.result
-    recorded = RecordedEvent(
-        event_id=event_id,
-        learner_key=key,
-        type=event.type,
-        timestamp=instant,
-        session=event.session,
-        activity_id=activity.id if activity else None,
-        activity_type=activity.type if activity else None,
-        score=result.score if result else None,
-        success=result.success if result else None,
-        completion=result.completion if result else None,
-        duration_s=result.duration_s if result else None,
-        skills=tuple(event.skills) if event.skills else (),
-        target_date=target_date_of(payload),
-        platform=(payload.get("context") or {}).get("platform"),
-        properties=payload.get("properties"),
-    )
-    row = {
-        "tenant_id": scope.tenant_id,
-        "event_id": event_id,
-        "learner_key": key,
-        "type": event.type,
-        "event_time": instant,
-        "received_at": received_at,
-        "content_hash": fingerprint,
-        "payload": payload,
-    }
-    return _Candidate(index, event_id, fingerprint, row, recorded)
+def _consenting(
+    connection: Connection,
+    tenant_id: str,
+    learners: set[str],
+    batches: Sequence[_Prepared],
+) -> list[set[str]]:
+    """Per batch, the learners consenting to analytics under the policy it was prepared with."""
+    by_policy: dict[int, set[str]] = {}
+    for batch in batches:  # nearly always one policy for the whole group
+        if id(batch.policy) not in by_policy:
+            by_policy[id(batch.policy)] = set(
+                learners_with_consent(
+                    connection, tenant_id, learners, Purpose.ANALYTICS, batch.policy
+                )
+            )
+    return [by_policy[id(batch.policy)] for batch in batches]
 
 
-def _repeat_outcome(candidate: _Candidate, stored_hash: str) -> EventOutcome:
-    if stored_hash == candidate.content_hash:
-        return EventOutcome(candidate.index, candidate.event_id, EventStatus.DUPLICATE)
-    return EventOutcome(
-        candidate.index, candidate.event_id, EventStatus.CONFLICT, (CONFLICT_ERROR,)
-    )
+def _tallies(
+    batches: Sequence[_Prepared], results: list[_Outcomes], inserted: Iterable[str]
+) -> list[IngestTally]:
+    """The group's data-quality tallies, one per day of receipt (usually one)."""
+    accepted = set(inserted)
+    by_day: dict[Any, IngestTally] = {}
+    for batch, batch_results in zip(batches, results, strict=True):
+        timestamps = (
+            batch.candidates[outcome.event_id].recorded.timestamp
+            for outcome in batch_results.values()
+            if outcome.status is EventStatus.ACCEPTED and outcome.event_id in accepted
+        )
+        outcomes = [*batch.earlier.values(), *batch_results.values()]
+        tally = tally_batch(batch.received_at, outcomes, timestamps)
+        same_day = by_day.get(tally.day)
+        if same_day is None:
+            by_day[tally.day] = tally
+        else:
+            same_day.outcomes.update(tally.outcomes)
+            same_day.timing.update(tally.timing)
+    return list(by_day.values())
 
 
-def _raw_id(raw: Any) -> str | None:
-    value = raw.get("id") if isinstance(raw, dict) else None
-    return value[:64] if isinstance(value, str) else None
+def _repeat(candidate: Candidate, stored_hash: str) -> EventOutcome:
+    return repeat_outcome(candidate.index, candidate.event_id, candidate.content_hash, stored_hash)
