@@ -982,3 +982,28 @@ USAGE_ANALYTICS_READ_MODELS: tuple[Table, ...] = (
     funnel_steps,
 )
 READ_MODELS += USAGE_ANALYTICS_READ_MODELS
+
+# xAPI Learning Record Store: State, Activity Profile and Agent Profile documents (0015).
+
+# One row per document. `doc_key` is a SHA-256 of the document's full address (kind, activity,
+# agent, registration, id), so an address of any length is one fixed-size key. The activity
+# is kept as a hash of its IRI, the agent as its learner pseudonym (`learner_key`, NULL for
+# activity profiles), so erasure removes a learner's state and agent profiles. `content` is the
+# document as sent, encrypted with a key derived from the tenant's secret (like statements).
+xapi_documents = Table(
+    "xapi_documents",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("doc_key", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("activity_key", String(32), nullable=True),
+    Column("learner_key", String(64), nullable=True),
+    Column("registration", String(36), nullable=True),
+    Column("document_id", Text, nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("updated", Instant(), nullable=False),
+    Column("content", Text, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "doc_key"),
+    Index("ix_xapi_documents_learner", "tenant_id", "learner_key", "activity_key"),
+    Index("ix_xapi_documents_activity", "tenant_id", "activity_key", "kind"),
+)
