@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from stride.analytics.quality_tally import IngestTally, tally_batch
 from stride.events.validation import ValidationLimits
@@ -69,8 +69,18 @@ class _Prepared:
     policy: PrivacyPolicy
 
 
+@dataclass(frozen=True)
+class _Request:
+    """One call's batch, as sent."""
+
+    scope: TenantScope
+    raw_events: Sequence[Any]
+    limits: ValidationLimits
+    received_at: datetime
+
+
 _Outcomes = dict[int, EventOutcome]
-_committers: weakref.WeakKeyDictionary[Engine, GroupCommit[_Prepared, _Outcomes]] = (
+_committers: weakref.WeakKeyDictionary[Engine, GroupCommit[_Request, IngestReport]] = (
     weakref.WeakKeyDictionary()
 )
 _committers_guard = threading.Lock()
@@ -87,19 +97,63 @@ def ingest_events(
 
     Returns one outcome per input event, in input order.
     """
+    request = _Request(scope, raw_events, limits, received_at)
+    store = partial(_ingest_group, engine, scope.tenant_id)
+    return _committer(engine).run(scope.tenant_id, request, max(1, len(raw_events)), store)
+
+
+def _committer(engine: Engine) -> GroupCommit[_Request, IngestReport]:
+    with _committers_guard:
+        committer = _committers.get(engine)
+        if committer is None:
+            committer = _committers[engine] = GroupCommit(GROUP_MAX_EVENTS)
+        return committer
+
+
+def _ingest_group(
+    engine: Engine, tenant_id: str, requests: Sequence[_Request]
+) -> list[IngestReport]:
+    """Prepare each batch, then store all of them in one transaction.
+
+    Preparing happens here, in the thread that writes, rather than in each request's thread:
+    Python runs one thread at a time, and a writer that must win the interpreter back from
+    busy threads after every database call writes several times slower.
+    """
+    with engine.connect() as connection:
+        policy = get_policy(connection, tenant_id)
+    prepared = [_prepare_batch(request, policy) for request in requests]
+    # Only an empty batch has nothing to write: rejected events are counted too.
+    writes = [n for n, b in enumerate(prepared) if b.candidates or b.pii.counts or b.earlier]
+    stored = _store_group(engine, tenant_id, [prepared[n] for n in writes]) if writes else []
+    written = dict(zip(writes, stored, strict=True))
+    reports = []
+    for number, (request, batch) in enumerate(zip(requests, prepared, strict=True)):
+        outcomes = {**batch.earlier, **written.get(number, {})}
+        reports.append(IngestReport([outcomes[i] for i in range(len(request.raw_events))]))
+    return reports
+
+
+def _prepare_batch(request: _Request, policy: PrivacyPolicy) -> _Prepared:
     outcomes: _Outcomes = {}
     candidates: dict[str, Candidate] = {}
     learner_keys: dict[str, str] = {}  # a batch holds few learners: hash each id once
-    with engine.connect() as connection:
-        policy = get_policy(connection, scope.tenant_id)
     pii = PiiTally()
+    received_at = request.received_at
     keep_days = policy.document.retention.raw_events_days
     # Retention would delete such an event again, and after it a resend is no longer seen as
     # a duplicate: it would be folded twice.
     cutoff = received_at - timedelta(days=keep_days) if keep_days is not None else None
-    for index, raw in enumerate(raw_events):
+    for index, raw in enumerate(request.raw_events):
         candidate_or_errors = prepare_event(
-            index, raw, scope, limits, received_at, learner_keys, policy.pii, pii, cutoff
+            index,
+            raw,
+            request.scope,
+            request.limits,
+            received_at,
+            learner_keys,
+            policy.pii,
+            pii,
+            cutoff,
         )
         if isinstance(candidate_or_errors, tuple):
             errors, reason = candidate_or_errors
@@ -113,21 +167,7 @@ def ingest_events(
             candidates[candidate.event_id] = candidate
         else:  # the same id twice in one batch: the first one stands
             outcomes[index] = _repeat(candidate, earlier.content_hash)
-
-    if candidates or pii.counts or outcomes:  # outcomes so far: rejected events, repeats
-        prepared = _Prepared(candidates, dict(outcomes), pii, received_at, policy)
-        store = partial(_store_group, engine, scope.tenant_id)
-        size = max(1, len(candidates))
-        outcomes.update(_committer(engine).run(scope.tenant_id, prepared, size, store))
-    return IngestReport([outcomes[index] for index in range(len(raw_events))])
-
-
-def _committer(engine: Engine) -> GroupCommit[_Prepared, _Outcomes]:
-    with _committers_guard:
-        committer = _committers.get(engine)
-        if committer is None:
-            committer = _committers[engine] = GroupCommit(GROUP_MAX_EVENTS)
-        return committer
+    return _Prepared(candidates, outcomes, pii, received_at, policy)
 
 
 def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -> list[_Outcomes]:
@@ -148,9 +188,12 @@ def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -
         share_tenant_writes(connection, tenant_id)  # before the learners: one lock order
         lock_learners(connection, tenant_id, learners)
         # Under the learners' locks, so a withdrawal that committed first is seen.
-        consenting = _consenting(connection, tenant_id, learners, batches)
+        policy = batches[0].policy  # one for the group: read once by _ingest_group
+        consenting = learners_with_consent(
+            connection, tenant_id, learners, Purpose.ANALYTICS, policy
+        )
         for event_id, (number, candidate) in list(chosen.items()):
-            if candidate.recorded.learner_key not in consenting[number]:
+            if candidate.recorded.learner_key not in consenting:
                 del chosen[event_id]
                 results[number][candidate.index] = EventOutcome(
                     candidate.index,
@@ -183,24 +226,6 @@ def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -
         for tally in _tallies(batches, results, inserted):
             record_ingest_tally(connection, tenant_id, tally)
     return results
-
-
-def _consenting(
-    connection: Connection,
-    tenant_id: str,
-    learners: set[str],
-    batches: Sequence[_Prepared],
-) -> list[set[str]]:
-    """Per batch, the learners consenting to analytics under the policy it was prepared with."""
-    by_policy: dict[int, set[str]] = {}
-    for batch in batches:  # nearly always one policy for the whole group
-        if id(batch.policy) not in by_policy:
-            by_policy[id(batch.policy)] = set(
-                learners_with_consent(
-                    connection, tenant_id, learners, Purpose.ANALYTICS, batch.policy
-                )
-            )
-    return [by_policy[id(batch.policy)] for batch in batches]
 
 
 def _tallies(
