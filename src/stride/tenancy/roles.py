@@ -52,6 +52,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "analytics:fit": frozenset({Role.ADMIN}),
     # xAPI statements as sent (actor identifiers included): one learner's rows, so staff only.
     "xapi:read": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
+    # Bulk exports of the log and read models: one row per learner (by pseudonymous key), so
+    # staff only, like analytics:learners; every one audited.
+    "exports:read": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
 }
 
 # Roles an API key may be issued with (learner tokens are issued per learner instead).

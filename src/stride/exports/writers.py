@@ -1,0 +1,238 @@
+"""Writers of export rows: JSON Lines, CSV, Parquet and xAPI statements (pure, no I/O but the sink).
+
+Every writer takes pages of rows (tuples in the dataset's column order) and writes bytes to a
+sink (a file, or the HTTP stream's buffer), keeping at most one Parquet row group in memory.
+Each format carries exactly the same values: JSON Lines writes instants as RFC 3339 UTC
+(`...Z`, microseconds when there are any) and JSON columns nested; CSV writes the same text,
+JSON columns as JSON text, booleans `true`/`false`, an empty field for null; Parquet types
+every column (timestamp[us, UTC], date32, int64, double, bool, string; JSON columns as JSON
+text with the field metadata `stride.kind: json`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from stride.exports.datasets import Dataset, Kind
+from stride.xapi.from_events import statement_from_event
+
+Row = tuple[Any, ...]
+# Rows per Parquet row group: large enough to compress well, small enough to hold in memory.
+ROW_GROUP_ROWS = 20_000
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+    PARQUET = "parquet"
+    XAPI = "xapi"  # events only: one xAPI statement per line
+
+
+MEDIA_TYPES = {
+    ExportFormat.JSONL: "application/x-ndjson",
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.PARQUET: "application/vnd.apache.parquet",
+    ExportFormat.XAPI: "application/x-ndjson",
+}
+EXTENSIONS = {
+    ExportFormat.JSONL: "jsonl",
+    ExportFormat.CSV: "csv",
+    ExportFormat.PARQUET: "parquet",
+    ExportFormat.XAPI: "xapi.jsonl",
+}
+
+
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+class RowWriter(Protocol):
+    def write(self, rows: Sequence[Row]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def instant_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class JsonLinesWriter:
+    def __init__(self, dataset: Dataset, sink: Sink) -> None:
+        self._names = dataset.names
+        self._sink = sink
+
+    def write(self, rows: Sequence[Row]) -> None:
+        names, dumps, option = self._names, orjson.dumps, orjson.OPT_UTC_Z
+        self._sink.write(
+            b"".join(
+                dumps(dict(zip(names, row, strict=True)), option=option) + b"\n" for row in rows
+            )
+        )
+
+    def close(self) -> None:
+        return None
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _bool_text(value: Any) -> str | None:
+    return None if value is None else ("true" if value else "false")
+
+
+def _instant_or_none(value: Any) -> str | None:
+    return None if value is None else instant_text(value)
+
+
+def _date_text(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# Text and numbers go as they are: the csv module writes None as an empty field and floats
+# by repr, which reads back exactly.
+_CSV_TEXT: dict[Kind, Callable[[Any], str | None]] = {
+    Kind.JSON: _json_text,
+    Kind.BOOL: _bool_text,
+    Kind.INSTANT: _instant_or_none,
+    Kind.DATE: _date_text,
+}
+
+
+class CsvWriter:
+    def __init__(self, dataset: Dataset, sink: Sink) -> None:
+        self._convert = [
+            (index, _CSV_TEXT[c.kind])
+            for index, c in enumerate(dataset.columns)
+            if c.kind in _CSV_TEXT
+        ]
+        self._sink = sink
+        self._write_lines([dataset.names])
+
+    def _write_lines(self, lines: Iterable[Sequence[Any]]) -> None:
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\r\n").writerows(lines)
+        self._sink.write(text.getvalue().encode())
+
+    def write(self, rows: Sequence[Row]) -> None:
+        self._write_lines(self._converted(rows))
+
+    def _converted(self, rows: Sequence[Row]) -> Iterator[list[Any]]:
+        convert = self._convert
+        for row in rows:
+            values = list(row)
+            for index, to_text in convert:
+                values[index] = to_text(values[index])
+            yield values
+
+    def close(self) -> None:
+        return None
+
+
+ARROW_TYPES: dict[Kind, pa.DataType] = {
+    Kind.TEXT: pa.string(),
+    Kind.INT: pa.int64(),
+    Kind.FLOAT: pa.float64(),
+    Kind.BOOL: pa.bool_(),
+    Kind.INSTANT: pa.timestamp("us", tz="UTC"),
+    Kind.DATE: pa.date32(),
+    Kind.JSON: pa.string(),
+}
+
+
+def arrow_schema(dataset: Dataset) -> pa.Schema:
+    """The dataset's Parquet schema; JSON columns say so in their metadata."""
+    return pa.schema(
+        [
+            pa.field(
+                c.name,
+                ARROW_TYPES[c.kind],
+                metadata={"stride.kind": c.kind.value} if c.kind is Kind.JSON else None,
+            )
+            for c in dataset.columns
+        ],
+        metadata={"stride.dataset": dataset.name},
+    )
+
+
+class ParquetWriter:
+    """Rows are buffered into row groups of ROW_GROUP_ROWS; the footer is written on close."""
+
+    def __init__(self, dataset: Dataset, sink: Sink) -> None:
+        self._schema = arrow_schema(dataset)
+        self._json = [i for i, c in enumerate(dataset.columns) if c.kind is Kind.JSON]
+        self._writer = pq.ParquetWriter(sink, self._schema, compression="zstd")
+        # Each page becomes Arrow columns at once (compact), and the Python rows are let go.
+        self._batches: list[pa.RecordBatch] = []
+        self._pending = 0
+
+    def write(self, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        for index in self._json:
+            columns[index] = [_json_text(v) for v in columns[index]]
+        self._batches.append(pa.RecordBatch.from_arrays(columns, schema=self._schema))
+        self._pending += len(rows)
+        if self._pending >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._batches:
+            return
+        table = pa.Table.from_batches(self._batches, schema=self._schema)
+        self._writer.write_table(table, row_group_size=table.num_rows)
+        self._batches, self._pending = [], 0
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+class XapiWriter:
+    """Events as xAPI statements, one per line (see stride.xapi.from_events)."""
+
+    def __init__(self, dataset: Dataset, sink: Sink, base_iri: str) -> None:
+        self._index = {name: i for i, name in enumerate(dataset.names)}
+        self._sink = sink
+        self._base_iri = base_iri
+
+    def write(self, rows: Sequence[Row]) -> None:
+        at = self._index
+        lines = []
+        for row in rows:
+            statement = statement_from_event(
+                event_id=row[at["event_id"]],
+                learner_key=row[at["learner_key"]],
+                event_type=row[at["type"]],
+                timestamp=row[at["event_time"]],
+                stored=row[at["received_at"]],
+                payload=row[at["payload"]],
+                base_iri=self._base_iri,
+            )
+            lines.append(orjson.dumps(statement) + b"\n")
+        self._sink.write(b"".join(lines))
+
+    def close(self) -> None:
+        return None
+
+
+def open_writer(
+    export_format: ExportFormat, dataset: Dataset, sink: Sink, *, base_iri: str
+) -> RowWriter:
+    if export_format is ExportFormat.JSONL:
+        return JsonLinesWriter(dataset, sink)
+    if export_format is ExportFormat.CSV:
+        return CsvWriter(dataset, sink)
+    if export_format is ExportFormat.PARQUET:
+        return ParquetWriter(dataset, sink)
+    return XapiWriter(dataset, sink, base_iri)
