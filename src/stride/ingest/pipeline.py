@@ -34,6 +34,7 @@ from stride.ingest.projector import project_events
 from stride.privacy.consent import learners_with_consent
 from stride.privacy.policy import PrivacyPolicy, Purpose
 from stride.privacy.policy_service import get_policy
+from stride.realtime.wakeup import log_appended
 from stride.store import event_log
 from stride.store.analytics_quality import record_ingest_tally
 from stride.store.learners import register_learners
@@ -126,6 +127,8 @@ def _ingest_group(
     writes = [n for n, b in enumerate(prepared) if b.candidates or b.pii.counts or b.earlier]
     stored = _store_group(engine, tenant_id, [prepared[n] for n in writes]) if writes else []
     written = dict(zip(writes, stored, strict=True))
+    if writes:
+        log_appended(engine, tenant_id)  # committed: the change feed may look at once
     reports = []
     for number, (request, batch) in enumerate(zip(requests, prepared, strict=True)):
         outcomes = {**batch.earlier, **written.get(number, {})}
