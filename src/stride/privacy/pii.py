@@ -68,6 +68,7 @@ class PiiPolicy:
     _actions: dict[str, Action | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _reached: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def action_for(self, path: str) -> Action | None:
         """The action of the longest prefix covering `path`, else the default."""
@@ -81,9 +82,14 @@ class PiiPolicy:
 
     def reaches(self, key: str) -> bool:
         """Whether any string under the top-level `key` can be scanned."""
-        return self.default is not None or any(
-            _covers(prefix, key) or _covers(key, prefix) for prefix in self.fields
-        )
+        reached = self._reached.get(key)
+        if reached is None:
+            reached = self.default is not None or any(
+                _covers(prefix, key) or _covers(key, prefix) for prefix in self.fields
+            )
+            if len(self._reached) < _MAX_CACHED_PATHS:
+                self._reached[key] = reached
+        return reached
 
 
 _MAX_CACHED_PATHS = 10_000  # properties may hold many distinct keys; bound the memory
