@@ -51,6 +51,12 @@ class Conflict(StrideError):
     code = "conflict"
 
 
+class PreconditionFailed(Conflict):
+    """An If-Match or If-None-Match precondition of the request does not hold (HTTP 412)."""
+
+    code = "precondition_failed"
+
+
 class InvalidInput(StrideError):
     """The input is well-formed but breaks a rule; `errors` names the fields."""
 

@@ -9,6 +9,8 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -21,6 +23,7 @@ from stride.errors import (
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
+    PreconditionFailed,
     StrideError,
     Unauthenticated,
 )
@@ -31,6 +34,7 @@ log = structlog.get_logger()
 STATUS_BY_ERROR: dict[type[StrideError], int] = {
     NotFound: 404,
     Conflict: 409,
+    PreconditionFailed: 412,
     InvalidInput: 422,
     PayloadTooLarge: 413,
     Unauthenticated: 401,
@@ -115,8 +119,40 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return problem(500, "internal_error", "Stride hit an unexpected error.", request.url.path)
 
 
+# Seconds a client should wait before retrying while the database is away.
+DATABASE_RETRY_AFTER_S = 2
+# SQLite's operational errors that mean "busy, try again" (others are bugs: a 500).
+_SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")
+
+
+def _database_is_away(exc: Exception) -> bool:
+    if isinstance(exc, PoolTimeout):
+        return True
+    assert isinstance(exc, OperationalError)
+    if exc.connection_invalidated or "sqlite" not in type(exc.orig).__module__:
+        return True  # PostgreSQL: lost connection, server shutting down or refusing, ...
+    return any(busy in str(exc.orig) for busy in _SQLITE_BUSY)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After while the database cannot be reached or stays locked; the pool
+    checks connections before use (pool_pre_ping), so service resumes once it is back."""
+    if not _database_is_away(exc):
+        return await _unexpected_error(request, exc)
+    log.warning("database_unavailable", path=request.url.path, error=str(exc).splitlines()[0])
+    return problem(
+        503,
+        "database_unavailable",
+        "The database is unavailable for a moment; retry the request later.",
+        request.url.path,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StrideError, _stride_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

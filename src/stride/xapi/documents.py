@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from stride.errors import Conflict, InvalidInput
+from stride.errors import Conflict, InvalidInput, PreconditionFailed
 from stride.xapi.validation import V2
 
 JSON_MEDIA_TYPE = "application/json"
@@ -32,12 +32,6 @@ class InvalidDocumentRequest(InvalidInput):
     """A document request xAPI does not allow: bad parameters, or a merge it forbids (400)."""
 
     code = "invalid_xapi_request"
-
-
-class PreconditionFailed(Conflict):
-    """An If-Match or If-None-Match precondition does not hold (412)."""
-
-    code = "precondition_failed"
 
 
 def etag(content: bytes) -> str:

@@ -17,7 +17,6 @@ from starlette.responses import Response
 
 from stride.api.body import read_body
 from stride.api.deps import EngineDep, SettingsDep
-from stride.api.problems import STATUS_BY_ERROR
 from stride.api.responses import JSONBody
 from stride.api.routers.xapi import Reader, Writer, XapiRoute, _xapi_caller
 from stride.clock import utc_now
@@ -45,10 +44,8 @@ from stride.xapi.documents import (
     DEFAULT_CONTENT_TYPE,
     DocumentKind,
     InvalidDocumentRequest,
-    PreconditionFailed,
 )
 
-STATUS_BY_ERROR.setdefault(PreconditionFailed, 412)
 # Activity definitions are catalogue data: any key of the tenant may read them.
 CatalogReader = Annotated[Principal, Depends(_xapi_caller("catalog:read"))]
 Handler = Callable[..., Coroutine[Any, Any, Response]]
