@@ -24,6 +24,7 @@ from stride.api.routers import (
     catalog,
     certificates,
     consent,
+    dashboard,
     events,
     exports,
     goals,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(xapi_documents.router)
     app.include_router(exports.router)
     app.include_router(reports.router)
+    app.include_router(dashboard.router)
     install_http_hardening(app, settings)
     # Added last so it runs first: latency and status counts include the 413s and 429s.
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)
