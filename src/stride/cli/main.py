@@ -27,6 +27,7 @@ from stride.cli import (
 from stride.cli import webhooks as webhook_commands
 from stride.cli.importing import import_file
 from stride.cli.output import JsonOption, clear_errors, console, emit, progress_bar
+from stride.cli.verify import verify
 from stride.clock import utc_now
 from stride.config import get_settings
 from stride.demo.service import run_demo
@@ -52,6 +53,7 @@ app.command("import")(import_file)
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(exports.app, name="export")
 app.add_typer(reports.app, name="report")
+app.command("verify")(verify)
 
 
 @app.command()
@@ -74,6 +76,9 @@ def serve(
         workers=workers,
         log_level=settings.LOG_LEVEL.lower(),
         access_log=False,
+        # A worker imports the whole app (numpy, scipy, reportlab) before it answers the
+        # supervisor's ping: on a busy 2-core host that takes longer than uvicorn's 5 s.
+        timeout_worker_healthcheck=60,
     )
 
 
