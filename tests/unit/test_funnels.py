@@ -169,3 +169,41 @@ def test_step_counts_never_grow(cases: list[tuple[list[str], list[list[int]], in
     assert counts == sorted(counts, reverse=True)
     for f in figures:
         assert f.conversion_from_previous is None or 0 <= f.conversion_from_previous <= 1
+
+
+def _random_funnel(rng: random.Random) -> tuple[list[str], list[list[list[int]]]]:
+    """Steps with repeated keys, and per step key each learner's ascending unique times."""
+    keys = [rng.choice("abc") for _ in range(rng.randint(2, 5))]
+    learners = rng.randint(0, 40)
+    by_key = {
+        key: [
+            sorted(rng.sample(range(0, 30 * DAY, DAY // 4), rng.choice([0, 1, 2, 5, 16])))
+            for _ in range(learners)
+        ]
+        for key in set(keys)
+    }
+    return keys, [by_key[key] for key in keys]
+
+
+def test_the_vectorized_sequential_funnel_equals_the_definition() -> None:
+    from stride.analytics.funnels_vector import sequential_paths, stopped_at, summarize_paths
+
+    rng = random.Random(11)
+    for _ in range(300):
+        keys, occurrences = _random_funnel(rng)
+        window = rng.choice([DAY, 3 * DAY, 14 * DAY, 365 * DAY])
+        entry = rng.choice([(None, None), (5 * DAY, None), (None, 20 * DAY), (2 * DAY, 9 * DAY)])
+        learners = [f"l{n:02}" for n in range(len(occurrences[0]))]
+        paths = sequential_paths(keys, occurrences, window, entry)
+        expected = {
+            learner: learner_path(keys, [o[n] for o in occurrences], window, SEQ, entry, True)
+            for n, learner in enumerate(learners)
+        }
+        for n, learner in enumerate(learners):
+            path = expected[learner]
+            assert int(paths.reached[n]) == path.reached
+            assert tuple(paths.times[n, : path.reached].tolist()) == path.times
+        entered = {k: p for k, p in expected.items() if p.reached}
+        assert summarize_paths(paths, len(keys)) == summarize(entered.values(), len(keys))
+        for step in range(1, len(keys)):
+            assert stopped_at(learners, paths, step) == drop_offs(entered, step)

@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 from sqlalchemy import Connection
 
-from stride.analytics.funnels import FunnelOrder, LearnerPath, drop_offs, learner_path, summarize
+from stride.analytics.funnels import FunnelOrder, learner_path
+from stride.analytics.funnels_vector import Paths, sequential_paths, stopped_at, summarize_paths
 from stride.analytics.usage_fold import epoch_ms
 from stride.analytics.usage_views import DropOffLearner, DropOffsView, FunnelStep, FunnelView
 from stride.errors import FieldError, InvalidInput
@@ -50,23 +52,31 @@ def check_funnel(request: FunnelRequest) -> None:
 
 def learner_paths(
     connection: Connection, tenant_id: str, request: FunnelRequest
-) -> dict[str, LearnerPath]:
-    """Each learner who did step 1: how far they got (see analytics/funnels.py)."""
+) -> tuple[list[str], Paths]:
+    """The learners who did step 1 and how far each got (see analytics/funnels.py): sequential
+    funnels computed for all of them at once (analytics/funnels_vector.py)."""
     check_funnel(request)
     window = int(request.window_days * 86_400_000)
     entry = (_ms(request.entered_from), _ms(request.entered_to, 1))
-    paths = {}
-    for learner, times in store.funnel_times(connection, tenant_id, request.steps).items():
-        occurrences = [times.get(step, []) for step in request.steps]
-        path = learner_path(request.steps, occurrences, window, request.order, entry, True)
-        if path.reached:
-            paths[learner] = path
-    return paths
+    found = store.funnel_times(connection, tenant_id, request.steps)
+    learners = list(found)
+    occurrences = [[found[key].get(step, []) for key in learners] for step in request.steps]
+    if request.order is FunnelOrder.SEQUENTIAL:
+        return learners, sequential_paths(request.steps, occurrences, window, entry)
+    paths = [
+        learner_path(request.steps, [o[n] for o in occurrences], window, request.order, entry, True)
+        for n in range(len(learners))
+    ]
+    times = np.zeros((len(paths), len(request.steps)), dtype=np.int64)
+    for n, path in enumerate(paths):
+        times[n, : path.reached] = path.times
+    reached = np.fromiter((p.reached for p in paths), dtype=np.int64, count=len(paths))
+    return learners, Paths(reached, times)
 
 
 def get_funnel(connection: Connection, tenant_id: str, request: FunnelRequest) -> FunnelView:
-    paths = learner_paths(connection, tenant_id, request)
-    figures = summarize(paths.values(), len(request.steps))
+    _, paths = learner_paths(connection, tenant_id, request)
+    figures = summarize_paths(paths, len(request.steps))
     return FunnelView(
         order=request.order.value,
         window_days=request.window_days,
@@ -93,7 +103,7 @@ def get_drop_offs(
     if not 1 <= step < len(request.steps):
         reason = f"from 1 to {len(request.steps) - 1} (a step that has a next one)"
         raise InvalidInput("Bad drop-off step.", [FieldError("query.step", reason)])
-    keys = drop_offs(learner_paths(connection, tenant_id, request), step)
+    keys = stopped_at(*learner_paths(connection, tenant_id, request), step)
     limit, offset = page
     return DropOffsView(
         step=step,

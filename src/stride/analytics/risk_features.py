@@ -103,7 +103,7 @@ def _activity_features(days: Sequence[ActiveDay], enrolled_on: date, as_of: date
     ]
 
 
-def _score_features(scores: Sequence[tuple[date, float]], as_of: date) -> list[float]:
+def score_features(scores: Sequence[tuple[date, float]], as_of: date) -> list[float]:
     known = [s for day, s in sorted(scores, key=lambda p: p[0]) if day <= as_of]
     if not known:
         # A neutral value; `no_score` lets the model tell "unknown" from "average".
@@ -117,7 +117,7 @@ def _score_features(scores: Sequence[tuple[date, float]], as_of: date) -> list[f
     ]
 
 
-def _pace_features(
+def pace_features(
     done: Sequence[date], planned: Sequence[date], enrolled_on: date, as_of: date
 ) -> list[float]:
     done_by = sum(1 for d in done if d <= as_of)
@@ -134,9 +134,49 @@ def risk_features(history: LearnerHistory, as_of: date) -> list[float]:
     """The learner's features as of the end of `as_of`, in FEATURE_NAMES order."""
     return [
         *_activity_features(history.days, history.enrolled_on, as_of),
-        *_score_features(history.scores, as_of),
-        *_pace_features(history.done, history.planned, history.enrolled_on, as_of),
+        *score_features(history.scores, as_of),
+        *pace_features(history.done, history.planned, history.enrolled_on, as_of),
     ]
+
+
+def activity_feature_matrix(
+    totals: NDArray[np.int64], minutes: NDArray[np.float64], enrolled_for: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """The activity features (the first 11 of FEATURE_NAMES) of many learners at once, from
+    their days already summed: `totals` has one row per learner of (active days, days since the
+    first and since the last active day, active days 21-27, 14-20, 7-13 and 0-6 days ago,
+    events, events 0-13 and 14-27 days ago), all as of the as-of day; `minutes` their study
+    minutes and `enrolled_for` the days from enrolment to the as-of day (negative is 0).
+
+    Equal to `risk_features` on the same days, up to floating-point rounding (tested)."""
+    t = totals.astype(np.float64).reshape(-1, 10)
+    days, first, last, weeks = t[:, 0], t[:, 1], t[:, 2], t[:, 3:7]
+    events, recent, before = t[:, 7], t[:, 8], t[:, 9]
+    enrolled = np.maximum(enrolled_for.astype(np.float64), 0.0)
+    active = days > 0
+    since = np.where(active, last, np.minimum(NEVER_ACTIVE_DAYS, enrolled + 1))
+    steps = np.arange(4) - 1.5  # the slope's x, centred
+    slope = ((weeks - weeks.mean(axis=1, keepdims=True)) * steps).sum(axis=1) / 5.0
+    shares = weeks.sum(axis=1)
+    columns = [
+        _log_array(since),
+        np.minimum(since, 14) / 14,
+        _log_array(days),
+        (weeks[:, 2] + weeks[:, 3]) / 14,
+        np.where(active, shares, 0.0) / 28,
+        slope,
+        _log_array(events),
+        _log_array(recent),
+        _log_array(recent) - _log_array(before),
+        _log_array(minutes.astype(np.float64)),
+        _log_array(np.where(active, enrolled - first, enrolled)),
+    ]
+    return np.column_stack(columns) if len(t) else np.zeros((0, 11))
+
+
+def _log_array(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    result: NDArray[np.float64] = np.log1p(np.maximum(values, 0.0))
+    return result
 
 
 def feature_matrix(rows: Sequence[tuple[LearnerHistory, date]]) -> NDArray[np.float64]:

@@ -345,31 +345,39 @@ def _cell_filter(
 def funnel_times(
     connection: Connection, tenant_id: str, steps: Sequence[str]
 ) -> dict[str, dict[str, list[int]]]:
-    """learner -> step key -> times, for the learners who did the first step: one range of
-    the primary key (tenant, step, learner) per step key, read raw (many rows, small work)."""
+    """learner -> step key -> times, for the learners who did the first step: per step key one
+    range of the primary key (tenant, step, learner), its stored times parsed in one call."""
     sql = _funnel_sql(connection)
-    found: dict[str, dict[str, list[int]]] = {}
-    for index, step in enumerate(dict.fromkeys(steps)):
-        rows = connection.exec_driver_sql(sql, (tenant_id, step)).fetchall()
-        if index == 0:
-            found = {learner: {step: _times(times)} for learner, times in rows}
-            continue
-        for learner, times in rows:
+    keys = list(dict.fromkeys(steps))
+    found: dict[str, dict[str, list[int]]] = {
+        learner: {keys[0]: times}
+        for learner, times in _step_times(connection, sql, (tenant_id, keys[0])).items()
+    }
+    for step in keys[1:]:
+        if not found:
+            break
+        for learner, times in _step_times(connection, sql, (tenant_id, step)).items():
             if learner in found:
-                found[learner][step] = _times(times)
+                found[learner][step] = times
     return found
+
+
+def _step_times(connection: Connection, sql: str, params: tuple[str, ...]) -> dict[str, list[int]]:
+    rows = connection.exec_driver_sql(sql, params).fetchall()
+    if not rows:
+        return {}
+    keys, texts = zip(*rows, strict=True)
+    # The stored JSON texts joined into one array: parsed in one call, not one per learner.
+    lists: list[list[int]] = orjson.loads("[" + ",".join(texts) + "]")
+    return dict(zip(keys, lists, strict=True))
 
 
 _FUNNEL_WHERE = "FROM funnel_steps WHERE tenant_id = %s AND step = %s"
 
 
 def _funnel_sql(connection: Connection) -> str:
+    """A step's rows, the times as the stored JSON text (on PostgreSQL cast to text: orjson
+    parses it several times faster than the driver's jsonb loader)."""
     if connection.dialect.name == "postgresql":
-        # As text: orjson parses it several times faster than the driver's jsonb loader.
         return f"SELECT learner_key, times::text {_FUNNEL_WHERE}" % ("%s", "%s")
     return f"SELECT learner_key, times {_FUNNEL_WHERE}" % ("?", "?")
-
-
-def _times(value: Any) -> list[int]:
-    """JSON text (SQLite) or the list psycopg already decoded (PostgreSQL)."""
-    return orjson.loads(value) if isinstance(value, str | bytes) else list(value)
