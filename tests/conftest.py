@@ -13,6 +13,8 @@ os.environ.setdefault("STRIDE_RETENTION_INTERVAL_HOURS", "0")
 os.environ.setdefault("STRIDE_WEBHOOK_POLL_SECONDS", "0")
 # Nor a background analytics round: analytics reads catch their tenant up themselves.
 os.environ.setdefault("STRIDE_ANALYTICS_INTERVAL_SECONDS", "0")
+# Scheduled reports run only when a test ticks the runner itself.
+os.environ.setdefault("STRIDE_REPORT_TICK_SECONDS", "0")
 
 from tests.fixtures.api import client
 from tests.fixtures.cli import stride_cli

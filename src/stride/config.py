@@ -89,9 +89,34 @@ class Settings(BaseSettings):
     # cursor passes its events (sequence numbers are taken before commit, so they commit out of
     # order); events in this window are re-examined each poll and enqueued exactly once.
     WEBHOOK_COMMIT_GRACE_SECONDS: float = Field(default=60.0, ge=0)
+    # Custom reports (docs/reports.md): each server process looks for due scheduled reports
+    # this often (0: not in the server). Directory delivery may write only under these roots
+    # (comma-separated absolute paths; empty: directory delivery is refused).
+    REPORT_TICK_SECONDS: float = Field(default=30.0, ge=0)
+    REPORT_DIRECTORIES: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("REPORT_DIRECTORIES", mode="before")
+    @classmethod
+    def _split_directories(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [path.strip() for path in value.split(",") if path.strip()]
+        return value
+
     # The held-out AUC a tenant's dropout-risk model must reach to be used (`stride fit risk`);
     # below it the model is stored as rejected and the at-risk list keeps to its rules.
     RISK_AUC_FLOOR: float = Field(default=0.7, ge=0.5, le=1.0)
+    # Live streams (docs/streams.md): a `: heartbeat` comment this often on a quiet stream;
+    # messages a subscriber may fall behind before it is dropped; how often each server
+    # process looks at the log when nothing woke it; on PostgreSQL, how long a write may take
+    # to commit before the feed's cursor passes its seq; what a resuming client is replayed.
+    STREAM_HEARTBEAT_SECONDS: float = Field(default=15.0, gt=0)
+    STREAM_QUEUE_SIZE: int = Field(default=1000, ge=2)
+    STREAM_POLL_SECONDS: float = Field(default=0.25, gt=0)
+    STREAM_COMMIT_GRACE_SECONDS: float = Field(default=5.0, ge=0)
+    STREAM_REPLAY_MAX_MESSAGES: int = Field(default=1000, ge=1)
+    STREAM_REPLAY_MAX_HOURS: float = Field(default=24.0, gt=0)
 
 
 @lru_cache

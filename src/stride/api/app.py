@@ -33,9 +33,11 @@ from stride.api.routers import (
     learners,
     learning,
     privacy,
+    report_definitions,
     reports,
     retention,
     rights,
+    stream,
     xapi_documents,
 )
 from stride.api.routers import webhooks as webhook_routes
@@ -46,9 +48,12 @@ from stride.config import Settings, get_settings
 from stride.events.schema import Event
 from stride.observability.metrics import LatencyMiddleware, Metrics
 from stride.privacy.retention_job import RetentionJob
+from stride.realtime.hub import StreamHub
+from stride.reports.schedule_job import ReportJob
 from stride.store.database import create_db_engine
 from stride.tenancy.audit import ReadAuditBuffer
 from stride.webhooks.dispatcher import Dispatcher
+from stride.xapi.alternate_syntax import AlternateSyntaxMiddleware
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -62,7 +67,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.retention_job.start()
         app.state.webhooks.start()
         app.state.analytics.start()
+        await app.state.streams.start()
+        app.state.reports.start()
         yield
+        await app.state.streams.stop()
+        app.state.reports.stop()
         app.state.analytics.stop()
         app.state.webhooks.stop()
         app.state.retention_job.stop()
@@ -85,6 +94,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.webhooks = Dispatcher.from_settings(app.state.engine, settings)
     # Folds the log into the engagement and usage rollups after the fact: never in ingest.
     app.state.analytics = AnalyticsJob.from_settings(app.state.engine, settings)
+    # Follows the log and fans its changes out to this process's live streams.
+    app.state.streams = StreamHub.from_settings(app.state.engine, settings)
+    # Runs scheduled custom reports; a scheduled time runs once across processes.
+    app.state.reports = ReportJob.from_settings(app.state.engine, settings)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(achievements.router)
@@ -109,7 +122,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(xapi_documents.router)
     app.include_router(exports.router)
     app.include_router(reports.router)
+    app.include_router(report_definitions.router)
     app.include_router(dashboard.router)
+    app.include_router(stream.router)
+    app.add_middleware(AlternateSyntaxMiddleware, max_bytes=settings.MAX_REQUEST_BYTES)
     install_http_hardening(app, settings)
     # Added last so it runs first: latency and status counts include the 413s and 429s.
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)

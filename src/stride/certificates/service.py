@@ -24,6 +24,7 @@ from stride.ingest.mastery_projector import mastery_rules
 from stride.learners.history import learner_activities_of
 from stride.learners.profile_lookup import learner_profile
 from stride.progress.completion import completion_tree
+from stride.realtime.wakeup import log_appended
 from stride.store import credentials as repo
 from stride.store.catalogs import load_catalog
 from stride.store.mastery import learner_skills_of
@@ -130,6 +131,7 @@ def issue_certificate(
             learner_key=learner_key,
             detail={"program": program_id},
         )
+    log_appended(engine, tenant_id)  # committed: live streams may show it at once
     return _view(row, created=True)
 
 
@@ -224,6 +226,8 @@ def revoke_credential(
                 learner_key=row.learner_key,
                 detail={"reason": reason},
             )
+    if changed:
+        log_appended(engine, principal.tenant_id)  # committed: live streams may show it
     return _view(row)
 
 

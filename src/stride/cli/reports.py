@@ -12,6 +12,7 @@ import typer
 
 from stride.analytics.projection_job import catch_up
 from stride.bootstrap import open_engine
+from stride.cli import report_definitions
 from stride.cli.output import clear_errors, console
 from stride.cli.tenant_option import TenantOption, check_tenant
 from stride.clock import utc_now
@@ -114,3 +115,8 @@ def summary(
         _write(render_tenant(report, chosen), output)
     if output is not None:
         console.print(f"Wrote the {kind} summary of {report.period.start} to {output}.")
+
+
+app.add_typer(report_definitions.definitions, name="definitions")
+app.command("run")(report_definitions.run)
+app.command("runs")(report_definitions.runs)

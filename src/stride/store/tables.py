@@ -1007,3 +1007,70 @@ xapi_documents = Table(
     Index("ix_xapi_documents_learner", "tenant_id", "learner_key", "activity_key"),
     Index("ix_xapi_documents_activity", "tenant_id", "activity_key", "kind"),
 )
+
+# Custom reports and their scheduled runs (0016).
+
+# A tenant's saved report: what it shows (`definition`: period, metrics, breakdown, filters),
+# when it runs (`cron`, UTC; null: on demand only) and where it goes (`delivery`: webhook URL
+# or directory; null: stored only). A webhook delivery's signing secret is sealed apart.
+report_definitions = Table(
+    "report_definitions",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("id", String(36), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("definition", Json, nullable=False),
+    Column("cron", String(200), nullable=True),
+    Column("delivery", Json, nullable=True),
+    Column("secret", Sealed(), nullable=True),
+    Column("format", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", Instant(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+)
+
+# One run of a report. The unique key claims a scheduled time exactly once, however many
+# server processes tick; `status` is pending (rendering, or a delivery to retry at
+# `next_attempt_at`), succeeded or failed. `output` is the rendered report.
+report_runs = Table(
+    "report_runs",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("id", String(36), nullable=False),
+    Column("report_id", String(36), nullable=False),
+    Column("trigger", String(16), nullable=False),  # schedule or manual
+    Column("scheduled_for", Instant(), nullable=False),
+    Column("started_at", Instant(), nullable=False),
+    Column("finished_at", Instant(), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Instant(), nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("output", LargeBinary, nullable=True),
+    Column("output_path", String(1024), nullable=True),
+    Column("content_type", String(100), nullable=True),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    UniqueConstraint("tenant_id", "report_id", "scheduled_for"),
+    Index("ix_report_runs_report", "tenant_id", "report_id", "scheduled_for"),
+    # Across tenants: the runner's scan for deliveries to retry.
+    Index("ix_report_runs_due", "status", "next_attempt_at"),
+)
+
+# xAPI statement attachments (0017).
+
+# The content of an attachment sent with a statement (multipart/mixed), one row per statement
+# and SHA-2 digest, so a statement's attachments go with it: `learner_key` is the statement's
+# actor, and erasing that learner removes them. `content` is encrypted with a key derived from
+# the tenant's secret (stride.xapi.attachments); a file sent with two statements is kept twice.
+xapi_attachments = Table(
+    "xapi_attachments",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("statement_id", String(36), nullable=False),
+    Column("sha2", String(128), nullable=False),
+    Column("learner_key", String(64), nullable=True),
+    Column("content_type", String(255), nullable=False),
+    Column("content", Text, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "statement_id", "sha2"),
+    Index("ix_xapi_attachments_learner", "tenant_id", "learner_key"),
+)

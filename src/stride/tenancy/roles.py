@@ -55,6 +55,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Bulk exports of the log and read models: one row per learner (by pseudonymous key), so
     # staff only, like analytics:learners; every one audited.
     "exports:read": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
+    # Saved custom reports: their deliveries reach outside Stride, so admins only write them.
+    "reports:write": frozenset({Role.ADMIN}),
 }
 
 # Roles an API key may be issued with (learner tokens are issued per learner instead).

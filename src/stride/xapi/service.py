@@ -18,6 +18,7 @@ from stride.ingest.pipeline import IngestReport, TenantScope, ingest_events
 from stride.privacy.pseudonym import learner_key
 from stride.store import xapi as repo
 from stride.store.transactions import write_transaction
+from stride.xapi.attachments import Contents, request_errors, store_attachments
 from stride.xapi.comparison import content_hash
 from stride.xapi.errors import InvalidStatement
 from stride.xapi.formats import formatted
@@ -65,14 +66,18 @@ def record_statements(
     statements: Sequence[Any],
     version: str,
     limits: ValidationLimits,
+    contents: Contents | None = None,
 ) -> Recorded:
     """Store a batch, all or nothing, then ingest their events; return the ids in order.
+
+    `contents` holds the attachment parts of a multipart/mixed request by sha2 (None: the
+    request was application/json); see stride.xapi.attachments.
 
     Raises InvalidStatement (400) for an invalid statement, two statements with one id or a
     voiding statement that voids a voiding statement; Conflict (409) when an id is stored
     with other content. Statements already stored with the same content are left as they are.
     """
-    errors = batch_errors(list(statements), version)
+    errors = request_errors(list(statements), batch_errors(list(statements), version), contents)
     if errors:
         raise InvalidStatement("The batch holds statements that are not valid xAPI.", errors)
     now = limits.now
@@ -100,6 +105,8 @@ def record_statements(
         if len(inserted) < len(fresh):  # a concurrent request stored some of these ids first
             lost = [p for p in fresh if p.statement_id not in inserted]
             _check_repeats(lost, repo.find_hashes(connection, scope.tenant_id, seen))
+        kept = [(p.row, p.document) for p in fresh if p.statement_id in inserted]
+        store_attachments(connection, scope.learner_secret, kept, contents)
         new_ids = {p.statement_id for p in fresh}
         repo.mark_voided(connection, scope.tenant_id, [t for t in targets if t not in new_ids])
     events = [e for p in prepared if (e := statement_to_event(p.document)) is not None]

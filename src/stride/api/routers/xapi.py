@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from stride.api.body import read_json_body
+from stride.api.body import media_type_of, read_body, read_json_body
 from stride.api.deps import EngineDep, SettingsDep
 from stride.api.problems import problem, status_for
 from stride.api.responses import JSONBody
@@ -42,10 +42,12 @@ from stride.tenancy.keys import KEY_PREFIX
 from stride.tenancy.roles import PERMISSIONS
 from stride.tenancy.service import Principal, authenticate
 from stride.tenancy.tokens import authenticate_token, looks_like_token
+from stride.xapi.attachments import Contents, multipart_answer, read_multipart
 from stride.xapi.credentials import CredentialCache
 from stride.xapi.errors import InvalidStatement
 from stride.xapi.formats import accepted_languages
 from stride.xapi.mapping import rfc3339
+from stride.xapi.multipart import MIXED
 from stride.xapi.query import more_token, parse_query, read_more_token
 from stride.xapi.service import (
     XapiScope,
@@ -213,7 +215,7 @@ async def about() -> About:
 async def post_statements(
     request: Request, principal: Writer, engine: EngineDep, settings: SettingsDep
 ) -> Response:
-    body = await read_json_body(request, settings.MAX_BODY_BYTES)
+    body, contents = await _read_statements(request, settings)
     statements = body if isinstance(body, list) else [body]
     if len(statements) > settings.MAX_BATCH_EVENTS:
         raise PayloadTooLarge(f"Send at most {settings.MAX_BATCH_EVENTS} statements at once.")
@@ -229,6 +231,7 @@ async def post_statements(
         statements,
         request.state.xapi_version,
         _limits(settings),
+        contents,
     )
     return JSONBody(recorded.ids)
 
@@ -252,7 +255,7 @@ async def put_statement(
     extra = sorted(set(request.query_params) - {"statementId"})
     if extra:
         raise InvalidStatement("Unknown parameter.", [FieldError(extra[0], "is not accepted")])
-    statement = await read_json_body(request, settings.MAX_BODY_BYTES)
+    statement, contents = await _read_statements(request, settings)
     if not isinstance(statement, dict):
         raise InvalidStatement("PUT takes one statement.", [FieldError("(body)", "not an object")])
     sent_id = statement.get("id")
@@ -271,6 +274,7 @@ async def put_statement(
         [statement],
         request.state.xapi_version,
         _limits(settings),
+        contents,
     )
     return Response(status_code=204)
 
@@ -289,8 +293,33 @@ async def get_statements(request: Request, principal: Reader, engine: EngineDep)
     if query.statement_id or query.voided_statement_id:
         document, stored = await run_in_threadpool(get_statement, engine, scope, query, languages)
         headers = {"Last-Modified": format_datetime(stored, usegmt=True)}
-        return Response(document, media_type="application/json", headers=headers)
+        return await _answer(engine, scope, params, document, [document], headers)
     documents, cursor = await run_in_threadpool(find_statements, engine, scope, query, languages)
     more = "" if cursor is None else f"{request.url.path}?more={more_token(params, cursor)}"
     body = b'{"statements":[' + b",".join(documents) + b'],"more":"' + more.encode() + b'"}'
-    return Response(body, media_type="application/json")
+    return await _answer(engine, scope, params, body, documents, {})
+
+
+async def _read_statements(request: Request, settings: Any) -> tuple[Any, Contents | None]:
+    """The JSON body; for multipart/mixed, the statements part and the attachment contents."""
+    if media_type_of(request) != MIXED:
+        return await read_json_body(request, settings.MAX_BODY_BYTES), None
+    body = await read_body(request, settings.MAX_BODY_BYTES)
+    return read_multipart(request.headers["content-type"], body, settings.MAX_BATCH_EVENTS)
+
+
+async def _answer(
+    engine: Engine,
+    scope: XapiScope,
+    params: dict[str, str],
+    body: bytes,
+    documents: list[bytes],
+    headers: dict[str, str],
+) -> Response:
+    """JSON; with attachments=true, multipart/mixed with the attachments' contents after it."""
+    if params.get("attachments") != "true":
+        return Response(body, media_type="application/json", headers=headers)
+    content, content_type = await run_in_threadpool(
+        multipart_answer, engine, scope.tenant_id, scope.learner_secret, body, documents
+    )
+    return Response(content, media_type=content_type, headers=headers)
