@@ -65,7 +65,9 @@ class Server:
         return answer.json()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running on the main
+# thread while it is open, and asyncio.run() in any later test would refuse to start.
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`stride demo` then `stride serve` in child processes, on a SQLite file of their own."""
     folder = tmp_path_factory.mktemp("dashboard")
@@ -107,7 +109,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -156,6 +158,10 @@ def page(browser: Any, server: Server) -> Iterator[tuple[Any, Console]]:
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots/ when STRIDE_SCREENSHOTS=1 (to refresh the README's pictures), else a
+    temporary folder: a test run leaves the working tree as it found it."""
+    if os.environ.get("STRIDE_SCREENSHOTS") != "1":
+        return tmp_path_factory.mktemp("screenshots")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
