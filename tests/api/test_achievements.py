@@ -22,6 +22,12 @@ def _ago(days: float = 0, minutes: float = 0) -> str:
     return (NOW - timedelta(days=days, minutes=minutes)).isoformat()
 
 
+def _since_midnight(share: float) -> float:
+    """Days ago of an instant `share` of the way back from NOW to the start of its day."""
+    midnight = NOW.replace(hour=0, minute=0, second=0)
+    return (NOW - midnight).total_seconds() * share / 86_400
+
+
 def _send(client: TestClient, tenant: TenantUnderTest, *sent: dict[str, Any]) -> None:
     response = client.post("/v1/events", json=list(sent), headers=bearer(tenant.admin_key))
     assert response.json()["accepted"] == len(sent), response.text
@@ -60,7 +66,9 @@ def test_earned_unearned_progress_and_points(client: TestClient, tenant: TenantU
             },
         ],
     )
-    _send(client, tenant, _attempt(1.0, 2), *(_attempt(0.5, d) for d in (1, 0.01, 0.02)))
+    # Two attempts earlier today (UTC, the learner's zone), whatever the time of the run.
+    today = [_since_midnight(share) for share in (0.25, 0.5)]
+    _send(client, tenant, _attempt(1.0, 2), *(_attempt(0.5, d) for d in (1, *today)))
     response = client.get("/v1/learners/ana/achievements", headers=bearer(tenant.admin_key))
     assert response.status_code == 200, response.text
     body = response.json()

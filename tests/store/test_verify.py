@@ -20,7 +20,7 @@ from stride.errors import ConfigurationError
 from stride.events.validation import ValidationLimits
 from stride.ingest.pipeline import ingest_events
 from stride.privacy.pseudonym import learner_key
-from stride.store.tables import learner_days, learner_stats
+from stride.store.tables import events, learner_days, learner_stats
 from stride.verify.compare import compare_table
 from stride.verify.service import verify_tenant
 from tests.catalogs import small_catalog
@@ -206,3 +206,33 @@ def test_postgres_leaves_no_scratch_schema_and_needs_a_role_that_may_create_one(
     # The application role (no CREATE on the database) gets a clear error, not a traceback.
     with pytest.raises(ConfigurationError, match="owns Stride's tables"):
         verify_tenant(app_role_engine, tenant.tenant_id)
+
+
+def test_a_tenant_that_cannot_be_refolded_is_reported_and_the_others_still_verified(
+    engine: Engine, run_cli: Callable[..., Any]
+) -> None:
+    good = _ingested(engine)
+    broken = make_tenant(engine)
+    with engine.begin() as connection:  # a log row no ingest would write: no type in it
+        connection.execute(
+            events.insert(),
+            [
+                {
+                    "tenant_id": broken.tenant_id,
+                    "event_id": str(uuid.uuid4()),
+                    "learner_key": "k" * 64,
+                    "type": "activity.started",
+                    "event_time": datetime(2024, 5, 1, tzinfo=UTC),
+                    "received_at": datetime(2024, 5, 1, tzinfo=UTC),
+                    "content_hash": "0" * 64,
+                    "payload": {"id": "x"},
+                }
+            ],
+        )
+    code, answer = run_cli("verify", "--json")
+    assert code == 1 and answer["clean"] is False
+    by_tenant = {t["tenant_id"]: t for t in answer["tenants"]}
+    assert by_tenant[good.tenant_id]["clean"] is True
+    assert by_tenant[broken.tenant_id]["error"] and by_tenant[broken.tenant_id]["clean"] is False
+    code, text = run_cli("verify")
+    assert code == 1 and "not verified" in text

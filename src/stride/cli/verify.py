@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from stride.bootstrap import open_engine
 from stride.cli.output import JsonOption, clear_errors, console, emit, progress_bar
 from stride.cli.tenant_option import check_tenant
+from stride.errors import StrideError
 from stride.store.tenants import list_tenants
 from stride.verify.compare import TableDifference
 from stride.verify.service import TenantVerification, verify_tenant
@@ -50,7 +51,13 @@ def _verify_all(engine: Engine, tenant: str | None, force: bool) -> list[TenantV
     with progress_bar() as progress:
         task = progress.add_task("Verifying", total=len(ids))
         for tenant_id in ids:
-            results.append(verify_tenant(engine, tenant_id, force))
+            try:
+                results.append(verify_tenant(engine, tenant_id, force))
+            except Exception as error:  # one tenant's trouble must not hide the others'
+                if tenant is not None:
+                    raise
+                reason = str(error) if isinstance(error, StrideError) else repr(error)
+                results.append(TenantVerification(tenant_id, 0, [], error=reason))
             progress.advance(task)
     return results
 
@@ -78,12 +85,16 @@ def _tenant_dict(result: TenantVerification) -> dict[str, Any]:
         "tenant_id": result.tenant_id,
         "events": result.events,
         "clean": result.clean,
+        "error": result.error,
         "tables": [_table_dict(t) for t in result.tables],
     }
 
 
 def _print(results: list[TenantVerification]) -> None:
     for result in results:
+        if result.error is not None:
+            console.print(f"[bold red]✗[/] {result.tenant_id}: not verified: {result.error}")
+            continue
         if result.clean:
             console.print(
                 f"[green]✓[/] {result.tenant_id}: every read model matches a rebuild "

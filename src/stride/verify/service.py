@@ -30,10 +30,11 @@ class TenantVerification:
     tenant_id: str
     events: int
     tables: list[TableDifference]  # only the tables that differ
+    error: str | None = None  # why the tenant could not be verified at all
 
     @property
     def clean(self) -> bool:
-        return not self.tables
+        return not self.tables and self.error is None
 
 
 def snapshot(connection: Connection, tenant_id: str) -> Snapshot:
