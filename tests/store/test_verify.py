@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, text, update
 from typer.testing import CliRunner
 
 from stride.catalog.service import apply_catalog
+from stride.cli import verify as verify_cli
 from stride.cli.main import app
 from stride.config import get_settings
 from stride.errors import ConfigurationError
@@ -59,6 +60,16 @@ def _ingested(engine: Engine) -> TenantUnderTest:
         ingest_events(engine, tenant.scope, events[start : start + 7], LIMITS, NOW)
     ingest_events(engine, tenant.scope, events[:5], LIMITS, NOW)
     return tenant
+
+
+def _only_tenants(monkeypatch: pytest.MonkeyPatch, *tenants: TenantUnderTest) -> None:
+    """`verify` without --tenant walks every tenant of the database, and the test database
+    holds every earlier test's tenants: let it see only this test's."""
+    wanted = {t.tenant_id for t in tenants}
+    listed = verify_cli.list_tenants
+    monkeypatch.setattr(
+        verify_cli, "list_tenants", lambda c: [t for t in listed(c) if t.id in wanted]
+    )
 
 
 @pytest.fixture
@@ -154,7 +165,7 @@ def test_a_corrupted_row_is_reported_with_its_columns(engine: Engine) -> None:
 
 
 def test_the_command_exits_0_when_clean_and_1_with_the_differences(
-    engine: Engine, run_cli: Callable[..., Any]
+    engine: Engine, run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant = _ingested(engine)
     code, answer = run_cli("verify", "--tenant", tenant.tenant_id, "--json")
@@ -177,6 +188,7 @@ def test_the_command_exits_0_when_clean_and_1_with_the_differences(
     code, text = run_cli("verify", "--tenant", tenant.tenant_id)
     assert code == 1 and "learner_stats" in text and "active_days" in text
 
+    _only_tenants(monkeypatch, tenant)
     code, answer = run_cli("verify", "--json")  # every tenant of the database
     assert code == 1 and tenant.tenant_id in {t["tenant_id"] for t in answer["tenants"]}
     code, answer = run_cli("verify", "--tenant", "nope", "--json")
@@ -209,7 +221,7 @@ def test_postgres_leaves_no_scratch_schema_and_needs_a_role_that_may_create_one(
 
 
 def test_a_tenant_that_cannot_be_refolded_is_reported_and_the_others_still_verified(
-    engine: Engine, run_cli: Callable[..., Any]
+    engine: Engine, run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     good = _ingested(engine)
     broken = make_tenant(engine)
@@ -229,8 +241,10 @@ def test_a_tenant_that_cannot_be_refolded_is_reported_and_the_others_still_verif
                 }
             ],
         )
+    _only_tenants(monkeypatch, good, broken)
     code, answer = run_cli("verify", "--json")
     assert code == 1 and answer["clean"] is False
+    assert len(answer["tenants"]) == 2
     by_tenant = {t["tenant_id"]: t for t in answer["tenants"]}
     assert by_tenant[good.tenant_id]["clean"] is True
     assert by_tenant[broken.tenant_id]["error"] and by_tenant[broken.tenant_id]["clean"] is False
