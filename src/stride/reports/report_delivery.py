@@ -11,15 +11,13 @@ import re
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import httpx
 
 from stride.errors import InvalidInput
 from stride.reports.definitions import allowed_directory
-from stride.webhooks.delivery import MAX_ERROR_LENGTH, Outcome
-from stride.webhooks.signing import signature_header
-from stride.webhooks.urls import Resolver, TargetRefused, resolve_target
+from stride.webhooks.delivery import MAX_ERROR_LENGTH, Outcome, post_signed
+from stride.webhooks.urls import Resolver
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -34,27 +32,8 @@ def post_report(
     allow_private: bool,
     resolver: Resolver,
 ) -> Outcome:
-    """POST the output to the checked address; never raises for the receiver's sake."""
-    try:
-        target = resolve_target(url, allow_private, resolver)
-    except TargetRefused as exc:
-        return Outcome(error=f"refused: {exc}"[:MAX_ERROR_LENGTH])
-    signed = {
-        **headers,
-        "Host": urlsplit(url).netloc,
-        "Stride-Signature": signature_header(secret, int(sent_at.timestamp()), body),
-    }
-    extensions = {"sni_hostname": target.host} if target.url.startswith("https:") else {}
-    try:
-        with client.stream(
-            "POST", target.url, content=body, headers=signed, extensions=extensions
-        ) as response:
-            status = response.status_code
-    except httpx.HTTPError as exc:
-        return Outcome(error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH])
-    if 300 <= status < 400:
-        return Outcome(status, "redirect not followed")
-    return Outcome(status, None if 200 <= status < 300 else f"HTTP {status}")
+    """POST the output to the checked address, signed like a webhook delivery."""
+    return post_signed(client, url, secret, body, headers, sent_at, allow_private, resolver)
 
 
 def output_name(report_name: str, scheduled_for: datetime, extension: str) -> str:

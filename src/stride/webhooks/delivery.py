@@ -68,15 +68,33 @@ def send(
     resolver: Resolver,
 ) -> Outcome:
     """POST the body to the webhook's checked address; never raises for the receiver's sake."""
+    headers = {
+        "Content-Type": "application/json",
+        "Stride-Delivery": delivery.id,
+        "Stride-Event-Type": delivery.event_type,
+    }
+    return post_signed(client, url, secret, body, headers, sent_at, allow_private, resolver)
+
+
+def post_signed(
+    client: httpx.Client,
+    url: str,
+    secret: str,
+    body: bytes,
+    headers: dict[str, str],
+    sent_at: datetime,
+    allow_private: bool,
+    resolver: Resolver,
+) -> Outcome:
+    """POST `body`, signed with `secret`, to the address the SSRF check resolved for `url`;
+    never raises for the receiver's sake (webhooks and report deliveries)."""
     try:
         target = resolve_target(url, allow_private, resolver)
     except TargetRefused as exc:
         return Outcome(error=f"refused: {exc}"[:MAX_ERROR_LENGTH])
-    headers = {
-        "Content-Type": "application/json",
+    signed = {
+        **headers,
         "Host": urlsplit(url).netloc,
-        "Stride-Delivery": delivery.id,
-        "Stride-Event-Type": delivery.event_type,
         "Stride-Signature": signature_header(secret, int(sent_at.timestamp()), body),
     }
     # TLS must still check the certificate against the name the tenant gave, not the address.
@@ -84,7 +102,7 @@ def send(
     try:
         # Streamed and closed unread: the status is all Stride keeps of the answer.
         with client.stream(
-            "POST", target.url, content=body, headers=headers, extensions=extensions
+            "POST", target.url, content=body, headers=signed, extensions=extensions
         ) as response:
             status = response.status_code
     except httpx.HTTPError as exc:
