@@ -122,7 +122,9 @@ def _from_parquet(dataset: str, data: bytes) -> list[dict[str, Any]]:
     return [{k: decode(k, v) for k, v in row.items()} for row in table.to_pylist()]
 
 
-@pytest.mark.parametrize("dataset", sorted(DATASETS))
+# The learner-level read models (learners, days, points, goals, certificates) need goals and
+# certificates in their fixture: test_exports_read_models.py round-trips them.
+@pytest.mark.parametrize("dataset", ["achievements", "enrollments", "events", "progress", "skills"])
 def test_csv_and_parquet_round_trip_to_the_json_lines(
     client: TestClient, recorded: TenantUnderTest, dataset: str
 ) -> None:
@@ -238,6 +240,10 @@ def test_roles_and_the_audit_entry(
         ("progress", {"type": "activity.completed"}, "type"),
         ("events", {"type": "Not A Type"}, "type"),
         ("achievements", {"program": "prog"}, "program"),
+        ("learners", {"program": "prog"}, "program"),
+        ("days", {"from": "2024-05-03", "to": "2024-05-01"}, "from"),
+        ("points", {"type": "activity.completed"}, "type"),
+        ("certificates", {"format": "xapi"}, "format"),
         ("progress", {"format": "xapi"}, "format"),
         ("events", {"purpose": "marketing"}, "purpose"),
         ("events", {"program": "a\x00b"}, "program"),

@@ -168,6 +168,32 @@ def test_program_scope_follows_the_catalog() -> None:
     assert bare.activities == {"prog"} and not bare.skills
 
 
+def _row(dataset: Dataset, **values: Any) -> tuple[Any, ...]:
+    return tuple(values.get(name) for name in dataset.names)
+
+
+def test_goals_and_certificates_belong_to_a_program_by_their_module_or_program() -> None:
+    scope = program_scope(parse_catalog(small_catalog()), "prog/c1")
+    goals, certificates = DATASETS["goals"], DATASETS["certificates"]
+    assert in_program(scope, goals, _row(goals, module="prog/c1/m2"))
+    assert not in_program(scope, goals, _row(goals, module=None))  # a weekly goal: no program
+    assert not in_program(scope, goals, _row(goals, module="elsewhere"))
+    assert in_program(scope, certificates, _row(certificates, program_id="prog/c1"))
+    assert not in_program(scope, certificates, _row(certificates, program_id="prog"))
+    for name in ("learners", "days", "points"):
+        with pytest.raises(InvalidInput) as caught:
+            parse_filter(named(name), program="prog")
+        assert [e.path for e in caught.value.errors] == ["program"]
+
+
+def test_date_datasets_select_on_the_days_themselves() -> None:
+    for name, column in (("days", "day"), ("points", "week")):
+        assert named(name).time_column == column and named(name).time_kind is Kind.DATE
+    assert named("certificates").time_kind is Kind.INSTANT
+    where = parse_filter(named("days"), first_day=date(2024, 5, 1), last_day=date(2024, 5, 1))
+    assert (where.first_day, where.last_day) == (date(2024, 5, 1), date(2024, 5, 1))
+
+
 def _statement(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
     moment = datetime(2024, 5, 1, 9, 30, 0, 250000, tzinfo=UTC)
     return statement_from_event(

@@ -14,6 +14,11 @@ class DatasetName(StrEnum):
     SKILLS = "skills"
     ACHIEVEMENTS = "achievements"
     ENROLLMENTS = "enrollments"
+    LEARNERS = "learners"
+    DAYS = "days"
+    POINTS = "points"
+    GOALS = "goals"
+    CERTIFICATES = "certificates"
 
 
 class Kind(StrEnum):
@@ -49,6 +54,11 @@ class Dataset:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def time_kind(self) -> Kind:
+        """INSTANT, or DATE for a dataset of days or weeks (selected by day, not by instant)."""
+        return next(c.kind for c in self.columns if c.name == self.time_column)
 
 
 def _columns(*pairs: tuple[str, Kind]) -> tuple[Column, ...]:
@@ -154,8 +164,98 @@ ENROLLMENTS = Dataset(
     program_column="activity_id",
 )
 
+LEARNERS = Dataset(
+    "learners",
+    "Each learner's totals and streaks (learner_stats)",
+    _columns(
+        ("learner_key", TEXT),
+        ("events", INT),
+        ("first_seen", INSTANT),
+        ("last_active", INSTANT),
+        ("active_days", INT),
+        ("total_active_ms", INT),
+        ("activities_completed", INT),
+        ("activities_in_progress", INT),
+        ("longest_streak", INT),
+        # The run of active days that ends on last_active_day: the current streak while that
+        # day is today or yesterday. The current streak itself depends on the export's clock
+        # and on streak freezes, so it is left to the reader.
+        ("last_streak", INT),
+        ("last_active_day", DATE),
+    ),
+    time_column="last_active",
+)
+DAYS = Dataset(
+    "days",
+    "Each learner's activity per local day (learner_days)",
+    _columns(
+        ("learner_key", TEXT),
+        ("day", DATE),
+        ("events", INT),
+        ("sessions", INT),
+        ("active_ms", INT),
+        ("activity_ms", INT),
+        ("session_ms", INT),
+    ),
+    time_column="day",
+)
+POINTS = Dataset(
+    "points",
+    "Each learner's points per week (learner_points)",
+    _columns(("learner_key", TEXT), ("week", DATE), ("points", INT)),
+    time_column="week",
+)
+GOALS = Dataset(
+    "goals",
+    "Learners' goals, cancelled ones too (learner_goals)",
+    _columns(
+        ("learner_key", TEXT),
+        ("goal_id", TEXT),
+        ("kind", TEXT),
+        ("target", INT),
+        ("module", TEXT),
+        ("due", DATE),
+        ("created_at", INSTANT),
+        ("updated_at", INSTANT),
+        ("cancelled_at", INSTANT),
+        ("set_event_id", TEXT),
+        ("cancelled_event_id", TEXT),
+    ),
+    time_column="updated_at",
+    program_column="module",
+)
+CERTIFICATES = Dataset(
+    "certificates",
+    "Certificates issued, revoked ones too (credentials)",
+    _columns(
+        ("learner_key", TEXT),
+        ("credential_id", TEXT),
+        ("program_id", TEXT),
+        ("issued_at", INSTANT),
+        ("valid_until", INSTANT),
+        ("revoked_at", INSTANT),
+        ("revocation_reason", TEXT),
+        ("status_list_id", INT),
+        ("status_index", INT),
+    ),
+    time_column="issued_at",
+    program_column="program_id",
+)
+
 DATASETS: dict[str, Dataset] = {
-    d.name: d for d in (EVENTS, PROGRESS, SKILLS, ACHIEVEMENTS, ENROLLMENTS)
+    d.name: d
+    for d in (
+        EVENTS,
+        PROGRESS,
+        SKILLS,
+        ACHIEVEMENTS,
+        ENROLLMENTS,
+        LEARNERS,
+        DAYS,
+        POINTS,
+        GOALS,
+        CERTIFICATES,
+    )
 }
 assert set(DATASETS) == {name.value for name in DatasetName}
 

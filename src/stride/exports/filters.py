@@ -126,11 +126,13 @@ def program_scope(catalog: Catalog | None, program: str) -> ProgramScope:
 
 
 def in_program(scope: ProgramScope, dataset: Dataset, row: Sequence[Any]) -> bool:
-    """Whether a row (in the dataset's column order) belongs to the program: by its activity
-    or skill; an event also by the program its context names."""
+    """Whether a row (in the dataset's column order) belongs to the program: by its activity,
+    module, program or skill; an event by its activity or the program its context names."""
     values = dict(zip(dataset.names, row, strict=True))
-    if dataset.program_column == "skill_id":
+    column = dataset.program_column
+    if column == "skill_id":
         return values["skill_id"] in scope.skills
-    if values.get("program") == scope.program:
-        return True
-    return values.get("activity_id") in scope.activities
+    if column == "program":  # events
+        return values["program"] == scope.program or values["activity_id"] in scope.activities
+    # A goal without a module (weekly minutes, sessions) belongs to no program.
+    return column is not None and values[column] in scope.activities

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Label,
     Select,
     String,
     Table,
@@ -27,14 +28,32 @@ from sqlalchemy import (
     tuple_,
 )
 
-from stride.exports.datasets import ACHIEVEMENTS, ENROLLMENTS, EVENTS, PROGRESS, SKILLS, Dataset
+from stride.exports.datasets import (
+    ACHIEVEMENTS,
+    CERTIFICATES,
+    DAYS,
+    ENROLLMENTS,
+    EVENTS,
+    GOALS,
+    LEARNERS,
+    POINTS,
+    PROGRESS,
+    SKILLS,
+    Dataset,
+    Kind,
+)
 from stride.exports.filters import ExportFilter
 from stride.store.tables import (
+    credentials,
     events,
     learner_achievements,
     learner_activities,
+    learner_days,
     learner_enrollments,
+    learner_goals,
+    learner_points,
     learner_skills,
+    learner_stats,
 )
 
 PAGE_SIZE = 5000
@@ -74,8 +93,23 @@ def _event_row(raw: Any) -> Row:
     )
 
 
-def _table_source(dataset: Dataset, table: Table, key: tuple[str, ...]) -> Source:
-    return Source(table, key, tuple(table.c[name] for name in dataset.names), tuple)
+def _day_row(raw: Any) -> Row:
+    # As the timeline shows a day: active time is the larger of activity and session time
+    # (progress/daily.py), and sessions are counted (their ids are the platform's own).
+    key, day, count, activity_ms, session_ms, sessions = raw
+    return (key, day, count, len(sessions), max(activity_ms, session_ms), activity_ms, session_ms)
+
+
+def _table_source(
+    dataset: Dataset,
+    table: Table,
+    key: tuple[str, ...],
+    stored_as: dict[str, str] | None = None,
+) -> Source:
+    """Columns named as in the dataset; `stored_as` maps the few the table names otherwise."""
+    renamed = stored_as or {}
+    selected = tuple(table.c[renamed.get(name, name)].label(name) for name in dataset.names)
+    return Source(table, key, selected, tuple)
 
 
 SOURCES: dict[str, Source] = {
@@ -95,6 +129,36 @@ SOURCES: dict[str, Source] = {
     ),
     ENROLLMENTS.name: _table_source(
         ENROLLMENTS, learner_enrollments, ("learner_key", "activity_id")
+    ),
+    LEARNERS.name: _table_source(
+        LEARNERS, learner_stats, ("learner_key",), {"last_streak": "last_run"}
+    ),
+    DAYS.name: Source(
+        learner_days,
+        ("learner_key", "day"),
+        tuple(
+            learner_days.c[name]
+            for name in ("learner_key", "day", "events", "activity_ms", "session_ms", "sessions")
+        ),
+        _day_row,
+    ),
+    POINTS.name: _table_source(POINTS, learner_points, ("learner_key", "week")),
+    GOALS.name: _table_source(
+        GOALS,
+        learner_goals,
+        ("learner_key", "goal_id"),
+        {
+            "updated_at": "set_at",
+            "set_event_id": "set_event",
+            "cancelled_event_id": "cancelled_event",
+        },
+    ),
+    # By the primary key: credential ids are UUIDs, so this order says nothing of the learner.
+    # The signed document (`jwt`) and the verification code stay out: each lets whoever holds
+    # it show or look up the learner's credential (with its salted identity hash), and every
+    # value worth analysing is in the other columns.
+    CERTIFICATES.name: _table_source(
+        CERTIFICATES, credentials, ("credential_id",), {"status_list_id": "list_id"}
     ),
 }
 
@@ -132,16 +196,32 @@ def _filtered(
     where: ExportFilter,
     tenant_column: ColumnElement[Any],
 ) -> Any:
-    table = SOURCES[dataset.name].table
+    source = SOURCES[dataset.name]
     query = query.where(tenant_column == tenant_id)
-    moment = table.c[dataset.time_column]
+    moment = _time_column(source, dataset)
+    if dataset.time_kind is Kind.DATE:
+        # A DATE compares with the days themselves: against midnight instants it would not
+        # (SQLite compares '2024-05-01' with '2024-05-01 00:00:00' as text).
+        if where.first_day is not None:
+            query = query.where(moment >= where.first_day)
+        if where.last_day is not None:
+            query = query.where(moment <= where.last_day)
+        return query
     if where.start is not None:
         query = query.where(moment >= where.start)
     if where.end is not None:
         query = query.where(moment < where.end)
     if where.types:
-        query = query.where(table.c.type.in_(where.types))
+        query = query.where(source.table.c.type.in_(where.types))
     return query
+
+
+def _time_column(source: Source, dataset: Dataset) -> ColumnElement[Any]:
+    """The table's column behind the dataset's time column (which may be a label)."""
+    for selected in source.selected:
+        if selected.key == dataset.time_column and isinstance(selected, Label):
+            return selected.element
+    return source.table.c[dataset.time_column]
 
 
 def read_page(
