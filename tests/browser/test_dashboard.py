@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.browser.conftest import Console, Server
 
@@ -51,6 +52,14 @@ def assert_drawn(page: Any, view: str, expected: set[str]) -> None:
         assert state == "ready" and points > 0, (name, state, points)
         # plotly drew an SVG inside the panel.
         assert page.locator(f"#{name} .plot .main-svg").count() > 0, name
+
+
+def for_program(url: str, route: str, program: str = "pm-foundations") -> bool:
+    """A request for /v1/analytics/<route> that carries program=<program>."""
+    parts = urlsplit(url)
+    return parts.path == f"/v1/analytics/{route}" and parse_qs(parts.query).get("program") == [
+        program
+    ]
 
 
 def shoot(page: Any, folder: Path, name: str) -> None:
@@ -150,9 +159,20 @@ def test_staff_view_draws_every_chart(page: Page, server: Server, screenshots: P
     csv = Path(download.value.path()).read_text(encoding="utf-8")
     assert csv.startswith("Step,Learners,") and "enrollment.created" in csv
     shoot(tab, screenshots, "staff")
-    # The program filter redraws the panels for that program's learners.
-    tab.select_option("#filter-program", "pm-foundations")
+    assert tab.locator("#chart-quality .scope-note").is_hidden()
+    # The program filter redraws the panels for that program's learners: retention and
+    # lifecycle ask for the program's own figures; data quality says it is tenant-wide.
+    with (
+        tab.expect_response(lambda r: for_program(r.url, "retention")) as retention,
+        tab.expect_response(lambda r: for_program(r.url, "lifecycle")) as lifecycle,
+    ):
+        tab.select_option("#filter-program", "pm-foundations")
+    assert retention.value.ok and lifecycle.value.ok
     assert_drawn(tab, "staff-view", {"chart-engagement", "chart-funnel", "chart-items"})
+    for chart in ("chart-retention", "chart-lifecycle"):
+        assert tab.inner_text(f"#{chart} .summary").startswith("Program “"), chart
+    note = tab.locator("#chart-quality .scope-note")
+    assert note.is_visible() and "covers the whole tenant" in note.inner_text()
     funnel = tab.eval_on_selector("#chart-funnel .table-wrap", "wrap => wrap.textContent")
     assert "enrollment.created:pm-foundations" in funnel
     # Staff open a learner's view from here.

@@ -79,6 +79,9 @@ class RetentionPublic(_FromAttributes):
     withheld_cohorts: int
     min_group_size: int
     note: str | None
+    program: str | None = Field(
+        description="The program whose learners' activity in it the cohorts count, or None"
+    )
 
 
 class LifecyclePointPublic(_FromAttributes):
@@ -96,4 +99,10 @@ class LifecyclePublic(_FromAttributes):
     period: str
     first: date = Field(serialization_alias="from")
     last: date = Field(serialization_alias="to")
-    series: list[LifecyclePointPublic]
+    program: str | None = Field(description="The program whose learners are counted, or None")
+    series: list[LifecyclePointPublic] = Field(
+        description="Empty when the program's group is withheld (see withheld_groups)"
+    )
+    withheld_groups: int = Field(description="1 when the program is below min_group_size")
+    min_group_size: int
+    note: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -63,6 +64,29 @@ class LifecycleReport:
     first: date
     last: date
     series: list[LifecyclePoint]
+    program: str | None
+    withheld_groups: int  # 1 when the program's group is below min_group_size
+    min_group_size: int
+    note: str | None
+
+
+# The engagement rollups' values are catalog activity ids (store/tables.py: 256 characters).
+MAX_PROGRAM_LENGTH = 256
+
+
+def check_program(program: str) -> None:
+    """Raises InvalidInput unless `program` could be an activity id: 1 to 256 characters,
+    none a control character (a NUL could not even be sent to PostgreSQL)."""
+    if not (0 < len(program) <= MAX_PROGRAM_LENGTH and program.isprintable()):
+        raise InvalidInput(
+            "`program` must be a program's activity id.",
+            [
+                FieldError(
+                    "query.program",
+                    f"1 to {MAX_PROGRAM_LENGTH} characters, none a control character",
+                )
+            ],
+        )
 
 
 def resolve_range(
@@ -99,27 +123,40 @@ def resolve_range(
 
 
 def _counts(
-    connection: Connection, tenant_id: str, kind: Kind, dimension: str, first: date, last: date
+    connection: Connection,
+    tenant_id: str,
+    kind: Kind,
+    dimension: str,
+    first: date,
+    last: date,
+    values: Collection[str] | None = None,
 ) -> dict[str, dict[date, Counts]]:
     by_value: dict[str, dict[date, Counts]] = defaultdict(dict)
     for value, start, *figures in store.read_counts(
-        connection, tenant_id, kind, dimension, first, last
+        connection, tenant_id, kind, dimension, first, last, values
     ):
         by_value[value][start] = Counts(*figures)
     return by_value
 
 
 def _series_by_value(
-    connection: Connection, tenant_id: str, dimension: str, span: PeriodRange, today: date
+    connection: Connection,
+    tenant_id: str,
+    dimension: str,
+    span: PeriodRange,
+    today: date,
+    values: Collection[str] | None = None,
 ) -> dict[str, list[EngagementPoint]]:
     kind, first, last = span.period, span.first, span.last
-    periods = _counts(connection, tenant_id, kind, dimension, period_start(first, kind), last)
-    days = _counts(connection, tenant_id, "day", dimension, first, last)
+    start = period_start(first, kind)
+    periods = _counts(connection, tenant_id, kind, dimension, start, last, values)
+    days = _counts(connection, tenant_id, "day", dimension, first, last, values)
     rolling: dict[tuple[str, int], dict[date, int]] = defaultdict(dict)
     for value, window, day, learners in store.read_rolling(
         connection, tenant_id, dimension, first, last
     ):
-        rolling[(value, window)][day] = learners
+        if values is None or value in values:
+            rolling[(value, window)][day] = learners
     result = {}
     for value in periods.keys() | days.keys() | {v for v, _ in rolling}:
         daily = {day: c.learners for day, c in days.get(value, {}).items()}
@@ -172,11 +209,32 @@ def get_engagement(
 
 
 def get_lifecycle(
-    connection: Connection, tenant_id: str, span: PeriodRange, today: date
+    connection: Connection,
+    tenant_id: str,
+    span: PeriodRange,
+    today: date,
+    program: str | None = None,
 ) -> LifecycleReport:
-    """New, returning, resurrecting and dormant learners per period."""
+    """New, returning, resurrecting and dormant learners per period, of everyone or of one
+    program's learners (their activity in it). A program is judged for min_group_size as
+    its group in the engagement breakdown over the same range; below it, no series is shown.
+
+    Raises InvalidInput for a program that is no valid activity id.
+    """
     kind = span.period
+    dimension, value = ("all", "") if program is None else ("program", program)
+    if program is not None:
+        check_program(program)
     before = shift(period_start(span.first, kind), kind, -1)
-    counts = _counts(connection, tenant_id, kind, "all", before, span.last).get("", {})
-    series = lifecycle_series(kind, span.first, span.last, today, counts)
-    return LifecycleReport(kind, span.first, span.last, series)
+    counts = _counts(connection, tenant_id, kind, dimension, before, span.last, [value])
+    series = lifecycle_series(kind, span.first, span.last, today, counts.get(value, {}))
+    minimum = get_policy(connection, tenant_id).document.min_group_size
+    if program is None:  # figures for all learners are never withheld (as in engagement)
+        return LifecycleReport(kind, span.first, span.last, series, None, 0, minimum, None)
+    engagement = _series_by_value(connection, tenant_id, dimension, span, today, [value])
+    size = group_size(engagement.get(value, []))
+    kept = suppress_small_groups([series], lambda _: size, minimum)
+    shown = kept.shown[0] if kept.shown else []
+    return LifecycleReport(
+        kind, span.first, span.last, shown, program, kept.withheld_groups, minimum, kept.note
+    )

@@ -9,8 +9,8 @@ from typing import Literal
 
 from sqlalchemy import Connection
 
-from stride.analytics.engagement_service import PeriodRange
-from stride.analytics.periods import Kind, period_start, periods_between
+from stride.analytics.engagement_service import PeriodRange, check_program
+from stride.analytics.periods import Kind, period_start, periods_between, shift
 from stride.analytics.retention import (
     CohortRow,
     MeanCell,
@@ -20,6 +20,8 @@ from stride.analytics.retention import (
     weighted_mean,
 )
 from stride.analytics.retention_fold import ANY, HORIZON
+from stride.analytics.retention_program import CohortCells, cohort_cells
+from stride.analytics.retention_program_rows import read_program_cohorts
 from stride.errors import FieldError, InvalidInput
 from stride.privacy.policy_service import get_policy
 from stride.privacy.small_groups import suppress_small_groups
@@ -37,6 +39,7 @@ class RetentionQuery:
     return_event: str
     entry: Entry
     mode: ReturnMode
+    program: str | None = None  # a program's own cohorts (any activity only), or everyone's
 
 
 @dataclass(frozen=True)
@@ -54,30 +57,42 @@ class RetentionReport:
     withheld_cohorts: int
     min_group_size: int
     note: str | None
+    program: str | None
 
 
 def _group(event: str) -> tuple[str, str]:
     return ("all", "") if event == ANY else ("type", event)
 
 
-def get_retention(
-    connection: Connection, tenant_id: str, query: RetentionQuery, today: date
-) -> RetentionReport:
-    """One row per cohort period in range: its size (period 0) and how many returned in
-    each later period up to the horizon; cohorts below min_group_size are withheld.
-
-    Raises InvalidInput for recurring cohorts of other events than any activity.
-    """
+def _check(query: RetentionQuery) -> None:
+    if query.program is not None:
+        check_program(query.program)
+        # Per-learner rows are kept per program and per event type, never per type within a
+        # program, so a program's cohorts can only start and end with any activity in it.
+        for name, event in (
+            ("start_event", query.start_event),
+            ("return_event", query.return_event),
+        ):
+            if event != ANY:
+                raise InvalidInput(
+                    f"A program's retention is kept for any activity in the program only: use "
+                    f"{name}=any with program, or leave program out.",
+                    [FieldError(f"query.{name}", "must be `any` when program is given")],
+                )
     if query.entry == "recurring" and (query.start_event, query.return_event) != (ANY, ANY):
         raise InvalidInput(
             "Recurring cohorts are kept for any activity only: use start_event=any and "
             "return_event=any, or entry=first.",
             [FieldError("query.entry", "recurring needs start_event and return_event `any`")],
         )
+
+
+def _tenant_cells(
+    connection: Connection, tenant_id: str, query: RetentionQuery, first: date, last: date
+) -> CohortCells:
+    """The cells of the tenant's counters: sizes from engagement_counts, returns from
+    retention_counts."""
     kind = query.span.period
-    first = period_start(query.span.first, kind)
-    last = query.span.last
-    horizon = HORIZON[kind]
     dimension, value = _group(query.start_event)
     sizes: dict[date, int] = {}
     for _, start, learners, new_learners, *_ in store.read_counts(
@@ -90,12 +105,52 @@ def get_retention(
         connection, tenant_id, key, first, last
     ):
         cells[measure][cohort][offset] = learners
+    return CohortCells(sizes, dict(cells["on"]), dict(cells["last"]))
+
+
+def _program_cells(
+    connection: Connection,
+    tenant_id: str,
+    query: RetentionQuery,
+    program: str,
+    cohorts: tuple[date, date],
+) -> CohortCells:
+    """The cells of one program's cohorts, counted from its learners' periods in it."""
+    kind = query.span.period
+    horizon = HORIZON[kind]
+    # Returns of the last cohort reach `horizon` periods past it; none lie beyond.
+    until = shift(period_start(cohorts[1], kind), kind, horizon)
+    latest, returns = read_program_cohorts(
+        connection, tenant_id, kind, program, query.entry, cohorts, until
+    )
+    return cohort_cells(kind, horizon, latest, returns)
+
+
+def get_retention(
+    connection: Connection, tenant_id: str, query: RetentionQuery, today: date
+) -> RetentionReport:
+    """One row per cohort period in range: its size (period 0) and how many returned in
+    each later period up to the horizon; cohorts below min_group_size are withheld. With a
+    program, the cohorts are of the learners' activity in that program (docs/analytics.md).
+
+    Raises InvalidInput for recurring cohorts of other events than any activity, and for a
+    program with other events than any activity or that is no valid activity id.
+    """
+    _check(query)
+    kind = query.span.period
+    first = period_start(query.span.first, kind)
+    last = query.span.last
+    horizon = HORIZON[kind]
+    if query.program is None:
+        cells = _tenant_cells(connection, tenant_id, query, first, last)
+    else:
+        cells = _program_cells(connection, tenant_id, query, query.program, (first, last))
     rows = [
         cohort_row(
             kind,
             start,
-            sizes.get(start, 0),
-            returned(query.mode, horizon, cells["on"][start], cells["last"][start]),
+            cells.sizes.get(start, 0),
+            returned(query.mode, horizon, cells.on.get(start, {}), cells.last.get(start, {})),
             today,
         )
         for start in periods_between(first, last, kind)
@@ -116,4 +171,5 @@ def get_retention(
         withheld_cohorts=kept.withheld_groups,
         min_group_size=minimum,
         note=kept.note,
+        program=query.program,
     )

@@ -47,6 +47,16 @@ EventParam = Annotated[
 ]
 
 
+ProgramParam = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=256,
+        description="A program's activity id: only its learners' activity in it",
+    ),
+]
+
+
 def _event(name: str) -> str:
     return ANY if name == "any" else name
 
@@ -89,12 +99,14 @@ def retention(
         Literal["on", "on_or_after"],
         Query(alias="return", description="Returned in the period, or in it or later"),
     ] = "on",
+    program: ProgramParam = None,
 ) -> RetentionPublic:
     """Cohorts by start period: size (period 0) and learners who returned in each later
-    period, with a weighted mean row; cohorts below min_group_size are withheld."""
+    period, with a weighted mean row; cohorts below min_group_size are withheld. With
+    `program`, of any activity in that program only."""
     today = utc_now().date()
     span = resolve_range(period, from_, to, today, DEFAULT_COHORTS, MAX_COHORTS)
-    query = RetentionQuery(span, _event(start_event), _event(return_event), entry, mode)
+    query = RetentionQuery(span, _event(start_event), _event(return_event), entry, mode, program)
     with engine.connect() as connection:
         report = get_retention(connection, principal.tenant_id, query, today)
     return RetentionPublic.model_validate(report)
@@ -107,10 +119,12 @@ def lifecycle(
     period: Period = "week",
     from_: From = None,
     to: To = None,
+    program: ProgramParam = None,
 ) -> LifecyclePublic:
-    """New, returning, resurrecting and dormant learners per period (docs/analytics.md)."""
+    """New, returning, resurrecting and dormant learners per period (docs/analytics.md), of
+    everyone or of one program's learners (withheld below min_group_size)."""
     today = utc_now().date()
     span = resolve_range(period, from_, to, today)
     with engine.connect() as connection:
-        report = get_lifecycle(connection, principal.tenant_id, span, today)
+        report = get_lifecycle(connection, principal.tenant_id, span, today, program)
     return LifecyclePublic.model_validate(report)

@@ -51,11 +51,13 @@ export function chartPanel(id, title, description = "") {
     "aria-describedby": `${id}-summary`,
   });
   const summary = element("p", { class: "summary", id: `${id}-summary` }, "Loading…");
+  // What a chart's figures cover when it differs from the filters (see chartNote).
+  const note = element("p", { class: "scope-note", id: `${id}-note`, role: "note", hidden: "" });
   const details = element("details", { class: "data" });
   details.append(element("summary", {}, "Data table"), element("div", { class: "table-wrap" }));
   figure.append(header);
   if (description) figure.append(element("p", { class: "description" }, description));
-  figure.append(plot, summary, details);
+  figure.append(note, plot, summary, details);
   button.addEventListener("click", () => {
     const state = panels.get(figure);
     if (state) downloadCsv(state.filename, state.columns, state.rows);
@@ -105,6 +107,17 @@ export function renderChart(figure, { traces, layout = {}, columns, rows, summar
   window.Plotly.react(plot, traces, merged, CONFIG);
   figure.dataset.points = String(count);
   figure.dataset.state = count > 0 ? "ready" : "empty";
+}
+
+// Show (or, with an empty text, hide) a visible note on what the chart covers, e.g. that it
+// ignores a filter; the plot is described by it too, so screen readers hear it with the chart.
+export function chartNote(figure, text) {
+  const note = figure.querySelector(".scope-note");
+  note.textContent = text || "";
+  note.hidden = !text;
+  const plot = figure.querySelector(".plot");
+  const described = [`${figure.id}-summary`, ...(text ? [note.id] : [])];
+  plot.setAttribute("aria-describedby", described.join(" "));
 }
 
 export function chartError(figure, message) {

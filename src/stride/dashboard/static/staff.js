@@ -2,7 +2,7 @@
 // data quality, for a period and a program.
 
 import { ApiError, api, authHeaders } from "./api.js";
-import { chartError, chartPanel, purge } from "./charts.js";
+import { chartError, chartNote, chartPanel, purge } from "./charts.js";
 import { addDays } from "./dates.js";
 import * as charts from "./staff_charts.js";
 import { EventStream } from "./stream.js";
@@ -18,6 +18,8 @@ const PANELS = [
 ];
 const FUNNEL_STEPS = ["enrollment.created", "activity.started", "exercise.attempted", "assessment.submitted", "activity.completed"];
 const COUNTERS_REFRESH_MS = 5000;
+// Rejected events often name no program, so data quality is never narrowed to one.
+const QUALITY_NOTE = "Data quality covers the whole tenant: the program filter does not apply to it.";
 
 const pct = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)}%`);
 const minutes = (s) => (s === null || s === undefined ? null : Math.round(s / 60));
@@ -152,15 +154,18 @@ export class StaffView {
     const f = this.filters();
     const title = (id) => (this.titles && this.titles.get(id)) || id;
     const steps = f.program ? [`enrollment.created:${f.program}`, ...FUNNEL_STEPS.slice(1)] : FUNNEL_STEPS;
-    const byWeek = { period: "week", from: f.from, to: f.to };
     const program = f.program ? { program: f.program } : {};
+    // Retention and lifecycle of the program's learners (their activity in it) when one is chosen.
+    const byWeek = { period: "week", from: f.from, to: f.to, ...program };
+    const scope = f.program ? title(f.program) : null;
     await Promise.all([
       this.loadEngagement(),
-      this.panel("chart-retention", async (figure) => charts.drawRetention(figure, await this.get("/v1/analytics/retention", byWeek))),
+      this.panel("chart-retention", async (figure) => charts.drawRetention(figure, await this.get("/v1/analytics/retention", byWeek), scope)),
       this.panel("chart-funnel", async (figure) => charts.drawFunnel(figure, await this.get("/v1/analytics/funnels", { steps, from: f.from, to: f.to }))),
-      this.panel("chart-lifecycle", async (figure) => charts.drawLifecycle(figure, await this.get("/v1/analytics/lifecycle", byWeek))),
+      this.panel("chart-lifecycle", async (figure) => charts.drawLifecycle(figure, await this.get("/v1/analytics/lifecycle", byWeek), scope)),
       this.panel("chart-items", async (figure) => charts.drawItems(figure, await this.get("/v1/analytics/items", program))),
       this.panel("chart-quality", async (figure) => {
+        chartNote(figure, f.program ? QUALITY_NOTE : "");
         const period = f.days > 92 ? "week" : "day";
         charts.drawQuality(figure, await this.get("/v1/analytics/data-quality", { period, from: f.from, to: f.to }));
       }),

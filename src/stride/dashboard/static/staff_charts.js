@@ -3,6 +3,8 @@
 import { COLORS, renderChart } from "./charts.js";
 
 const pct = (value) => (value === null || value === undefined ? null : Math.round(value * 1000) / 10);
+// "Program “X”: " before a summary whose figures are one program's learners.
+const scoped = (scope, text) => (scope ? `Program “${scope}”: ${text}` : text);
 
 export function drawEngagement(figure, report) {
   const s = report.series || [];
@@ -39,7 +41,7 @@ export function drawEngagement(figure, report) {
   });
 }
 
-export function drawRetention(figure, report) {
+export function drawRetention(figure, report, scope = null) {
   const cohorts = report.cohorts || [];
   const periods = Array.from({ length: report.periods + 1 }, (_, i) => i);
   const label = (c) => `${c.cohort_start} (${c.size})`;
@@ -73,9 +75,12 @@ export function drawRetention(figure, report) {
     rows,
     points: cohorts.length,
     filename: "retention",
-    summary: cohorts.length
-      ? `${cohorts.length} ${report.period}ly cohorts; share of each cohort active in each later ${report.period}.` + (report.note ? ` ${report.note}` : "")
-      : report.note || "No cohort large enough to show.",
+    summary: scoped(
+      scope,
+      cohorts.length
+        ? `${cohorts.length} ${report.period}ly cohorts; share of each cohort active in each later ${report.period}.` + (report.note ? ` ${report.note}` : "")
+        : report.note || "No cohort large enough to show.",
+    ),
   });
 }
 
@@ -107,7 +112,7 @@ export function drawFunnel(figure, report) {
   });
 }
 
-export function drawLifecycle(figure, report) {
+export function drawLifecycle(figure, report, scope = null) {
   const s = report.series || [];
   const x = s.map((p) => p.period_start);
   const bar = (name, key, color, sign = 1) => ({ type: "bar", name, x, y: s.map((p) => sign * p[key]), marker: { color } });
@@ -128,7 +133,11 @@ export function drawLifecycle(figure, report) {
     ],
     rows: s,
     filename: "lifecycle",
-    summary: `New, returning, resurrecting and dormant (below the axis) learners per ${report.period}.`,
+    // A program below min_group_size comes with no series and a note saying why.
+    summary: scoped(
+      scope,
+      s.length ? `New, returning, resurrecting and dormant (below the axis) learners per ${report.period}.` : report.note || "No activity in the period.",
+    ),
   });
 }
 
