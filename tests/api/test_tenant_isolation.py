@@ -41,6 +41,7 @@ from tests.factories import make_event
 from tests.fixtures.tenant import TenantUnderTest, make_tenant
 
 SHARED = "ana"  # a raw learner id both tenants have
+A_ALIAS = "ana-app"  # another id of A's ana (B's ana has another alias, only B knows)
 A_OTHER = "ben"  # a learner only A has: A's learner token for ana must not open it
 GOAL = "sweep-goal"  # every learner of both tenants has a goal by this id
 SHARED_PROGRAM, SHARED_MODULE = "prog", "prog/c1/m1"  # small_catalog's, in both catalogs
@@ -81,6 +82,7 @@ class World:
     secret: str  # in B's titles, responses, properties and policy: must never reach A
     b_only: str = field(default_factory=lambda: f"b-only-{uuid.uuid4().hex[:8]}")
     b_prog: str = field(default_factory=lambda: f"bprog{uuid.uuid4().hex[:8]}")
+    b_alias: str = field(default_factory=lambda: f"b-alias-{uuid.uuid4().hex[:8]}")
     b_event_ids: list[str] = field(default_factory=list)
     b_key_ids: list[str] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)
@@ -290,6 +292,8 @@ def _build_world(client: TestClient, engine: Engine) -> World:
     b_learners = {SHARED: w.secret, w.b_only: w.secret}
     b_programs = [SHARED_PROGRAM, w.b_prog]
     w.b_event_ids = _populate(client, w.b, _b_catalog(w), b_learners, b_programs, b_policy)
+    _link_alias(client, w.a, A_ALIAS)
+    _link_alias(client, w.b, w.b_alias)
     w.a_credentials = _certify(client, w.a, list(a_learners))
     w.b_credentials = _certify(client, w.b, list(b_learners))
     w.a_webhook, _ = _subscribe(client, w.a, "a")
@@ -301,15 +305,24 @@ def _build_world(client: TestClient, engine: Engine) -> World:
         b_row = get_tenant(connection, w.b.tenant_id)
         w.b_key_ids = [key.id for key in list_api_keys(connection, w.b.tenant_id)]
     assert b_row is not None
-    b_keys = [learner_key(b_row.learner_secret, raw) for raw in b_learners]
+    b_keys = [learner_key(b_row.learner_secret, raw) for raw in [*b_learners, w.b_alias]]
     b_keys += [audit_subject(key) for key in b_keys]
     w.markers = [w.secret, b_row.id, b_row.name, b_row.learner_secret, b_row.signing_key]
     w.markers += [*w.b_key_ids, *b_keys, *w.b_event_ids, w.b_webhook, b_webhook_secret]
-    w.markers += [w.b_report, w.b_run]
+    w.markers += [w.b_report, w.b_run, w.b_alias]
     w.markers += [
         c[k] for c in w.b_credentials for k in ("credential_id", "jwt", "verification_code")
     ]
     return w
+
+
+def _link_alias(client: TestClient, tenant: TenantUnderTest, alias: str) -> None:
+    """Another platform id of the shared learner (learner_aliases, events.sent_as)."""
+    headers = bearer(tenant.admin_key)
+    linked = client.post(f"/v1/learners/{SHARED}/aliases", json={"alias": alias}, headers=headers)
+    assert linked.status_code == 201, linked.text
+    event = make_event(learner=alias, timestamp=_ago(30))
+    assert client.post("/v1/events", json=event, headers=headers).json()["accepted"] == 1
 
 
 def _always(value: str) -> Callable[[World], list[str]]:
@@ -333,7 +346,19 @@ PATH_VALUES: dict[str, Callable[[World], list[str]]] = {
     "list_id": lambda w: ["0"],
     "webhook_id": lambda w: [w.a_webhook, w.b_webhook],
     "goal_id": lambda w: [GOAL],
-    "dataset": lambda w: ["events", "progress", "skills", "achievements", "enrollments"],
+    "dataset": lambda w: [
+        "events",
+        "progress",
+        "skills",
+        "achievements",
+        "enrollments",
+        "learners",
+        "days",
+        "points",
+        "goals",
+        "certificates",
+    ],
+    "alias": lambda w: [A_ALIAS, w.b_alias],
     "report_id": lambda w: [w.a_report, w.b_report],
     "run_id": lambda w: [w.a_run, w.b_run],
 }
@@ -466,6 +491,9 @@ REACHED: dict[str, set[int]] = {
     "PUT /xapi/agents/profile": {409},
     # A filter or format only the events dataset has, sent for another dataset.
     "GET /v1/exports/{dataset}": {422},
+    # ana-lms, linked to ana first, is taken for ben; A's alias, unlinked, is not linked again.
+    "POST /v1/learners/{learner_id}/aliases": {409},
+    "DELETE /v1/learners/{learner_id}/aliases/{alias}": {404},
 }
 # Filters over A's own records: the audit trail holds A's own reads of any id, even B's.
 FILTERS = {"learner"}
@@ -493,6 +521,7 @@ BODIES: dict[str, Callable[[World], list[Any]]] = {
         {"activity_id": w.b_prog, "activity_type": "program"},
     ],
     "PUT /v1/learners/{learner_id}/consent": lambda w: [{"research": False}],
+    "POST /v1/learners/{learner_id}/aliases": lambda w: [{"alias": "ana-lms"}],
     "POST /v1/learners/{learner_id}/tokens": lambda w: [{"ttl_seconds": 60}],
     "POST /v1/learners/{learner_id}/goals": lambda w: [{"kind": "weekly_minutes", "target": 30}],
     "POST /v1/webhooks": lambda w: [
@@ -671,7 +700,7 @@ def _check(client: TestClient, w: World, who: str, credential: str, call: Call) 
     leaked = [marker for marker in w.markers if marker in text and marker not in sent]
     if leaked:
         problems.append(f"{where}: answers with B's data {leaked}")
-    b_ids = {w.b_only, w.b_prog, w.b_module, w.b_webhook, w.b_report, w.b_run}
+    b_ids = {w.b_only, w.b_prog, w.b_module, w.b_webhook, w.b_report, w.b_run, w.b_alias}
     b_only = call.values & {*b_ids, *w.b_credential_ids}
     resolved = {v for k, v in [*call.filled.items(), *call.params.items()] if k not in FILTERS}
     if resolved & b_only and call.method == "GET" and response.status_code not in (403, 404):

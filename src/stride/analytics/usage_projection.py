@@ -29,8 +29,9 @@ def forget_learner_usage(
     connection: Connection, tenant_id: str, learner_key: str, up_to: int
 ) -> None:
     """Take one learner's events up to log position `up_to` (those the rollups hold) out of
-    the tenant-level counters, before a one-learner refold adds them back (markers stay, so
-    their unique counts are not added twice)."""
+    the tenant-level counters, and the learner out of the unique counts, before a one-learner
+    refold adds them back (perhaps under another learner: an alias linked or unlinked)."""
+    store.forget_marks(connection, tenant_id, learner_key)
     for chunk in event_log.iter_events(connection, tenant_id, learner_key):
         events = [
             recorded_from_payload(e.event_id, e.learner_key, e.event_time, e.payload)

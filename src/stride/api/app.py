@@ -16,6 +16,7 @@ from stride.analytics.projection_job import AnalyticsJob
 from stride.api.problems import install_problem_handlers
 from stride.api.routers import (
     achievements,
+    aliases,
     analytics_engagement,
     analytics_learning,
     analytics_quality,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(achievements.router)
     app.include_router(events.router)
     app.include_router(learners.router)
+    app.include_router(aliases.router)
     app.include_router(learning.router)
     app.include_router(catalog.router)
     app.include_router(rights.router)

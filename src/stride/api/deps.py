@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +14,7 @@ from stride.config import Settings
 from stride.errors import PermissionDenied, Unauthenticated
 from stride.observability.metrics import Metrics
 from stride.privacy.pseudonym import learner_key
+from stride.store.aliases import canonical_key
 from stride.store.tenant_context import current_tenant
 from stride.tenancy.audit import ReadAuditBuffer
 from stride.tenancy.roles import PERMISSIONS, STAFF
@@ -50,8 +52,20 @@ def get_principal(request: Request, engine: EngineDep) -> Principal:
         raise Unauthenticated("Send an API key as `Authorization: Bearer <key>`.")
     with engine.connect() as connection:
         if looks_like_token(credential):
-            return authenticate_token(connection, credential, utc_now())
-        return authenticate(connection, credential)
+            principal = authenticate_token(connection, credential, utc_now())
+        else:
+            principal = authenticate(connection, credential)
+    return with_alias_lookup(principal, engine)
+
+
+def with_alias_lookup(principal: Principal, engine: Engine) -> Principal:
+    """The principal, resolving learner aliases through `engine` (see learner_key_for)."""
+
+    def resolve(key: str) -> str:
+        with engine.connect() as connection:
+            return canonical_key(connection, principal.tenant_id, key)
+
+    return replace(principal, resolve_learner=resolve)
 
 
 def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
@@ -73,12 +87,17 @@ def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 def learner_key_for(principal: Principal, learner_id: str) -> str:
-    """URLs carry the platform's learner id; Stride looks the learner up by its keyed hash.
+    """URLs carry the platform's learner id; Stride looks the learner up by its keyed hash,
+    or, for an alias (another platform id of the learner), by the learner's.
 
-    A learner token opens its own learner only.
+    A learner token opens its own learner only (under any of its ids).
     """
     key = learner_key(principal.learner_secret, learner_id)
-    if principal.learner_key is not None and key != principal.learner_key:
+    resolve = principal.resolve_learner
+    if resolve is not None:
+        key = resolve(key)
+    own = principal.learner_key
+    if own is not None and key != own and (resolve is None or key != resolve(own)):
         raise PermissionDenied("This learner token may read only its own learner's data.")
     return key
 

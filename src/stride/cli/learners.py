@@ -1,4 +1,5 @@
-"""`stride learners`: export everything held on a learner, or erase it (GDPR art. 15, 17, 20)."""
+"""`stride learners`: export everything held on a learner, or erase it (GDPR art. 15, 17, 20);
+link and unlink a learner's other platform ids (aliases)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from stride.cli.output import JsonOption, clear_errors, console, emit, error_con
 from stride.cli.tenant_option import TenantOption
 from stride.clock import utc_now
 from stride.errors import InvalidInput
+from stride.learners import aliases as alias_service
 from stride.learners.export_formats import ExportFormat, render
 from stride.learners.rights import erase_and_audit, export_and_audit, json_safe
 from stride.privacy.pseudonym import learner_key
+from stride.store.aliases import canonical_key
 from stride.tenancy.audit import operator_principal
 from stride.tenancy.service import Principal
 
@@ -29,6 +32,14 @@ LearnerArgument = typer.Argument(..., help="The platform's own learner id")
 def _operator(engine: Engine, tenant_id: str) -> Principal:
     with engine.connect() as connection:
         return operator_principal(connection, tenant_id)
+
+
+def _learner_key(engine: Engine, actor: Principal, learner_id: str) -> str:
+    """The key of the learner of `learner_id` (an alias's learner for an alias)."""
+    with engine.connect() as connection:
+        return canonical_key(
+            connection, actor.tenant_id, learner_key(actor.learner_secret, learner_id)
+        )
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -56,7 +67,7 @@ def export(
             raise InvalidInput("A ZIP export is binary: give --output FILE.")
         engine = open_engine()
         actor = _operator(engine, tenant)
-        key = learner_key(actor.learner_secret, learner_id)
+        key = _learner_key(engine, actor, learner_id)
         # No row limit here: the CLI is how an oversized learner gets exported.
         found = export_and_audit(engine, actor, key, utc_now(), export_format.value, None)
         data = render(found, export_format)
@@ -94,9 +105,7 @@ def erase(
         question = f"Erase everything tenant {tenant} holds on {learner_id!r}? It cannot be undone."
         if not yes and not typer.confirm(question, err=True):
             _refused(as_json)
-        report = erase_and_audit(
-            engine, actor, learner_key(actor.learner_secret, learner_id), utc_now()
-        )
+        report = erase_and_audit(engine, actor, _learner_key(engine, actor, learner_id), utc_now())
     emit(
         as_json,
         {
@@ -118,3 +127,85 @@ def _refused(as_json: bool) -> NoReturn:
     else:
         error_console.print("Nothing erased.")
     raise typer.Exit(1)
+
+
+AliasArgument = typer.Argument(..., help="Another platform id of the same learner")
+
+
+@app.command("link")
+def link(
+    learner_id: str = LearnerArgument,
+    alias: str = AliasArgument,
+    tenant: str = TenantOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Link another platform id to the learner: events under either id fold into one learner,
+    and the learner's read models are refolded (audited; undo with `unlink`)."""
+    with clear_errors(as_json):
+        alias = alias_service.parse_alias({"alias": alias})
+        engine = open_engine()
+        actor = _operator(engine, tenant)
+        result = alias_service.link_alias(engine, actor, learner_id, alias, utc_now())
+    emit(
+        as_json,
+        _link_json(result, linked=True),
+        lambda: console.print(
+            f"Linked {alias!r} to {learner_id!r}: {result.events_moved} events moved, "
+            f"{result.events_folded} refolded."
+            if result.changed
+            else f"{alias!r} was linked to {learner_id!r} already; nothing changed."
+        ),
+    )
+
+
+@app.command("unlink")
+def unlink(
+    learner_id: str = LearnerArgument,
+    alias: str = AliasArgument,
+    tenant: str = TenantOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Unlink an alias: its events fold into a learner of their own again (audited)."""
+    with clear_errors(as_json):
+        engine = open_engine()
+        actor = _operator(engine, tenant)
+        result = alias_service.unlink_alias(engine, actor, learner_id, alias, utc_now())
+    emit(
+        as_json,
+        _link_json(result, linked=False),
+        lambda: console.print(
+            f"Unlinked {alias!r} from {learner_id!r}: {result.events_moved} events moved back."
+        ),
+    )
+
+
+@app.command("aliases")
+def aliases(
+    learner_id: str = LearnerArgument, tenant: str = TenantOption, as_json: bool = JsonOption
+) -> None:
+    """List the learner's other platform ids."""
+    with clear_errors(as_json):
+        engine = open_engine()
+        actor = _operator(engine, tenant)
+        key = _learner_key(engine, actor, learner_id)
+        with engine.connect() as connection:
+            views = alias_service.list_aliases(connection, actor, key)
+    emit(
+        as_json,
+        {"aliases": [{"alias": v.alias, "linked_at": json_safe(v.linked_at)} for v in views]},
+        lambda: console.print(
+            "\n".join(f"{v.alias}  (linked {json_safe(v.linked_at)})" for v in views)
+            or f"{learner_id!r} has no aliases."
+        ),
+    )
+
+
+def _link_json(result: alias_service.AliasLink, linked: bool) -> dict[str, object]:
+    return {
+        "alias": result.alias,
+        "linked": linked,
+        "changed": result.changed,
+        "linked_at": json_safe(result.linked_at),
+        "events_moved": result.events_moved,
+        "events_folded": result.events_folded,
+    }

@@ -19,6 +19,7 @@ from stride.privacy import consent as consent_service
 from stride.privacy.policy import Purpose
 from stride.privacy.policy_service import apply_policy, get_policy
 from stride.privacy.pseudonym import learner_key
+from stride.store.aliases import canonical_key
 from stride.store.transactions import write_transaction
 from stride.tenancy.audit import operator_principal
 
@@ -80,7 +81,7 @@ def show_consent(
         engine = open_engine()
         with engine.connect() as connection:
             actor = operator_principal(connection, tenant)
-            key = learner_key(actor.learner_secret, learner)
+            key = canonical_key(connection, tenant, learner_key(actor.learner_secret, learner))
             view = consent_service.get_consent(connection, tenant, key)
     data = {
         "purposes": [p.__dict__ for p in view.purposes],
@@ -114,7 +115,7 @@ def set_consent(
         engine = open_engine()
         with write_transaction(engine) as connection:
             actor = operator_principal(connection, tenant)
-            key = learner_key(actor.learner_secret, learner)
+            key = canonical_key(connection, tenant, learner_key(actor.learner_secret, learner))
             view = consent_service.set_consent(connection, actor, key, changes, utc_now())
     granted = {p.purpose: p.granted for p in view.purposes}
     emit(as_json, {"purposes": granted}, lambda: console.print(f"Consent now: {granted}"))

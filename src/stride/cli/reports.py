@@ -28,6 +28,7 @@ from stride.reports.formats import (
 from stride.reports.learner_report import build_learner_report
 from stride.reports.periods import ReportKind
 from stride.reports.tenant_report import SummaryDefinition, build_tenant_report
+from stride.store.aliases import canonical_key
 from stride.tenancy.audit import operator_principal
 
 app = typer.Typer(help="Learner and tenant reports.", no_args_is_help=True)
@@ -82,7 +83,9 @@ def learner(
         engine = open_engine()
         with engine.connect() as connection:
             principal = operator_principal(connection, tenant)
-            key = learner_key(principal.learner_secret, learner_id)
+            key = canonical_key(
+                connection, tenant, learner_key(principal.learner_secret, learner_id)
+            )
             report = build_learner_report(
                 connection, tenant, key, learner_id, kind, _day(end), utc_now()
             )

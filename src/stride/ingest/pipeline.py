@@ -9,12 +9,12 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from stride.analytics.quality_tally import IngestTally, tally_batch
 from stride.events.validation import ValidationLimits
@@ -36,6 +36,7 @@ from stride.privacy.policy import PrivacyPolicy, Purpose
 from stride.privacy.policy_service import get_policy
 from stride.realtime.wakeup import log_appended
 from stride.store import event_log
+from stride.store.aliases import canonical_keys
 from stride.store.analytics_quality import record_ingest_tally
 from stride.store.learners import register_learners
 from stride.store.locks import lock_learners, share_tenant_writes
@@ -187,8 +188,10 @@ def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -
     with write_transaction(engine) as connection:
         for batch in batches:
             add_pii_findings(connection, tenant_id, batch.received_at.date(), batch.pii.counts)
-        learners = {candidate.recorded.learner_key for _, candidate in chosen.values()}
         share_tenant_writes(connection, tenant_id)  # before the learners: one lock order
+        # Under that lock: linking an alias waits for it, so none moves meanwhile.
+        _send_aliases_to_learners(connection, tenant_id, chosen)
+        learners = {candidate.recorded.learner_key for _, candidate in chosen.values()}
         lock_learners(connection, tenant_id, learners)
         # Under the learners' locks, so a withdrawal that committed first is seen.
         policy = batches[0].policy  # one for the group: read once by _ingest_group
@@ -229,6 +232,29 @@ def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -
         for tally in _tallies(batches, results, inserted):
             record_ingest_tally(connection, tenant_id, tally)
     return results
+
+
+def _send_aliases_to_learners(
+    connection: Connection, tenant_id: str, chosen: dict[str, tuple[int, Candidate]]
+) -> None:
+    """Events sent under a learner's alias are stored and folded under the learner's key."""
+    learners = canonical_keys(
+        connection, tenant_id, {candidate.recorded.learner_key for _, candidate in chosen.values()}
+    )
+    if not learners:
+        return
+    for event_id, (number, candidate) in chosen.items():
+        sent_as = candidate.recorded.learner_key
+        learner = learners.get(sent_as)
+        if learner is not None:
+            chosen[event_id] = (
+                number,
+                replace(
+                    candidate,
+                    row={**candidate.row, "learner_key": learner, "sent_as": sent_as},
+                    recorded=replace(candidate.recorded, learner_key=learner),
+                ),
+            )
 
 
 def _tallies(

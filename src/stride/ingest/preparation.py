@@ -110,6 +110,7 @@ def prepare_event(
         "received_at": received_at,
         "content_hash": fingerprint,
         "payload": payload,
+        "sent_as": None,  # set when the learner key is an alias (stored under its learner)
     }
     return Candidate(index, event_id, fingerprint, row, recorded)
 

@@ -68,17 +68,32 @@ def rebuild_tenant(
 
 def rebuild_learner(connection: Connection, tenant_id: str, learner_key: str) -> int:
     """Refold one learner's read models inside the caller's transaction; return events folded."""
-    # The analytics rollups hold the learner's events up to the cursor (locked, so the
-    # projection cannot move it meanwhile): take exactly those out and fold them back.
+    cursor = forget_learner(connection, tenant_id, learner_key)
+    return fold_learner(connection, tenant_id, learner_key, cursor)
+
+
+def forget_learner(connection: Connection, tenant_id: str, learner_key: str) -> int:
+    """Take one learner's share out of every read model; return the analytics cursor.
+
+    Run it while the learner's events are still under its key: the usage rollups subtract
+    the events they hold. The cursor stays locked (the projection cannot move it) until the
+    caller's transaction ends, so `fold_learner` folds back exactly what was taken out.
+    """
     cursor = analytics_cursor.lock_cursor(connection, tenant_id)
     forget_learner_content(connection, tenant_id, learner_key)
     forget_learner_usage(connection, tenant_id, learner_key, up_to=cursor)
     forget_learner_engagement(connection, tenant_id, learner_key)
     delete_read_models(connection, tenant_id, learner_key)
+    return cursor
+
+
+def fold_learner(connection: Connection, tenant_id: str, learner_key: str, cursor: int) -> int:
+    """Fold one learner's events (read models forgotten first); return events folded."""
     folded = 0
     for chunk in event_log.iter_events(connection, tenant_id, learner_key):
         recorded = [_recorded(e) for e in chunk]
         project_events(connection, tenant_id, recorded)
+        # The analytics rollups take events up to the cursor; the projection folds the rest.
         folded_before = [r for r, e in zip(recorded, chunk, strict=True) if e.seq <= cursor]
         fold_analytics(connection, tenant_id, folded_before)
         folded += len(chunk)

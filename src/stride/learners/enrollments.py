@@ -22,6 +22,7 @@ from stride.privacy.pseudonym import learner_key
 from stride.progress.activity import ActivityProgress
 from stride.progress.completion import completion_tree
 from stride.progress.enrollment import Enrollment, EnrollmentStatus
+from stride.store.aliases import canonical_key
 from stride.store.catalogs import load_catalog
 from stride.store.enrollments import enrollments_of
 
@@ -167,8 +168,10 @@ def cancel_enrollment(
 def _view_of(
     engine: Engine, scope: TenantScope, learner_id: str, activity_id: str, now: datetime
 ) -> EnrollmentView:
-    key = learner_key(scope.learner_secret, learner_id)
     with engine.connect() as connection:
+        key = canonical_key(
+            connection, scope.tenant_id, learner_key(scope.learner_secret, learner_id)
+        )
         for view in list_enrollments(connection, scope.tenant_id, key, now):
             if view.activity_id == activity_id:
                 return view

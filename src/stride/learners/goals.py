@@ -29,6 +29,7 @@ from stride.progress.completion import completion_tree
 from stride.progress.daily import local_day
 from stride.progress.goals import Goal, goal_weeks, module_progress, week_of, week_progress
 from stride.store import read_models as repo
+from stride.store.aliases import canonical_key
 from stride.store.catalogs import load_catalog
 from stride.store.goals import goals_of
 from stride.store.learners import get_profile
@@ -257,8 +258,10 @@ def _check_module(engine: Engine, tenant_id: str, module: str) -> None:
 def _view_of(
     engine: Engine, scope: TenantScope, learner_id: str, goal_id: str, now: datetime
 ) -> GoalView:
-    key = learner_key(scope.learner_secret, learner_id)
     with engine.connect() as connection:
+        key = canonical_key(
+            connection, scope.tenant_id, learner_key(scope.learner_secret, learner_id)
+        )
         for view in list_goals(connection, scope.tenant_id, key, now).data:
             if view.goal_id == goal_id:
                 return view

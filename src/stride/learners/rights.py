@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from stride.certificates.revocation import revoke_learner_credentials
 from stride.errors import NotFound, PayloadTooLarge
+from stride.store.aliases import aliases_of
 from stride.store.learner_data import (
     count_learner_rows,
     delete_learner_rows,
@@ -75,8 +76,12 @@ def export_learner(
     there are more than `max_rows` rows.
     """
     tables = learner_tables()
+    # The learner's aliases keep rows of their own (their xAPI statements and documents).
+    keys = [learner_key, *(a.alias_key for a in aliases_of(connection, tenant_id, learner_key))]
     if max_rows is not None:
-        held = sum(count_learner_rows(connection, t, tenant_id, learner_key) for t in tables)
+        held = sum(
+            count_learner_rows(connection, t, tenant_id, key) for t in tables for key in keys
+        )
         if held > max_rows:
             raise PayloadTooLarge(
                 f"This learner has {held} stored rows, more than the API exports at once "
@@ -86,7 +91,8 @@ def export_learner(
     found = {
         str(table.name): [
             {str(name): json_safe(value) for name, value in row.items()}
-            for row in iter_learner_rows(connection, table, tenant_id, learner_key)
+            for key in keys
+            for row in iter_learner_rows(connection, table, tenant_id, key)
         ]
         for table in tables
     }
@@ -107,13 +113,16 @@ def erase_learner(
     Certificates are revoked first, in the same transaction: their status-list bits outlive
     the deleted rows, so a copy the learner handed out verifies as revoked, not unknown.
     """
+    # Every id of the learner goes: the aliases' own rows (their xAPI statements, documents,
+    # consent answers) are still kept under their keys.
+    keys = [learner_key, *(a.alias_key for a in aliases_of(connection, tenant_id, learner_key))]
     # Ingest's lock: no batch of this learner folds into rows being deleted (PostgreSQL).
-    lock_learners(connection, tenant_id, [learner_key])
-    revoke_learner_credentials(connection, tenant_id, learner_key, now)
-    deleted = {
-        str(table.name): delete_learner_rows(connection, table, tenant_id, learner_key)
-        for table in reversed(learner_tables())  # children before parents
-    }
+    lock_learners(connection, tenant_id, keys)
+    deleted = dict.fromkeys((str(table.name) for table in learner_tables()), 0)
+    for key in keys:
+        revoke_learner_credentials(connection, tenant_id, key, now)
+        for table in reversed(learner_tables()):  # children before parents
+            deleted[str(table.name)] += delete_learner_rows(connection, table, tenant_id, key)
     return ErasureReport(now, dict(sorted(deleted.items())))
 
 

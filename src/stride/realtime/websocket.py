@@ -26,6 +26,7 @@ from stride.privacy.pseudonym import learner_key
 from stride.realtime.framing import heartbeat_body, parse_last_event_id, ws_text
 from stride.realtime.hub import StreamHub
 from stride.realtime.messages import DROPPED
+from stride.store.aliases import canonical_key
 from stride.tenancy.audit import ReadAuditBuffer
 from stride.tenancy.roles import PERMISSIONS, STAFF
 from stride.tenancy.service import Principal, authenticate
@@ -73,9 +74,13 @@ def authorize(engine: Engine, hello: Hello) -> tuple[Principal, str | None]:
         raise PermissionDenied(f"A key with role {principal.role.value!r} may not open this.")
     if hello.learner is None:
         return principal, None
-    key = learner_key(principal.learner_secret, hello.learner)
-    if principal.learner_key is not None and key != principal.learner_key:
-        raise PermissionDenied("This learner token may read only its own learner's data.")
+    with engine.connect() as connection:
+        key = canonical_key(
+            connection, principal.tenant_id, learner_key(principal.learner_secret, hello.learner)
+        )
+        own = principal.learner_key
+        if own is not None and key != canonical_key(connection, principal.tenant_id, own):
+            raise PermissionDenied("This learner token may read only its own learner's data.")
     return principal, key
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, and_, case, func, select
+from sqlalchemy import Connection, Table, and_, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from stride.store.bulk import insert_rows, select_by_keys
@@ -110,6 +110,30 @@ def add_uniques(connection: Connection, tenant_id: str, new: Counter[UniqueKey])
         for key, n in new.items()
     ]
     _add_on_conflict(connection, usage_uniques, rows, ["learners"])
+
+
+def forget_marks(connection: Connection, tenant_id: str, learner_key: str) -> None:
+    """Delete one learner's markers and take the learner out of the unique counts (a count
+    that falls to none is deleted, as a rebuild would not have it)."""
+    names = ("type", "dim", "period", "start", "value")
+    owned = (usage_learner_marks.c.tenant_id == tenant_id) & (
+        usage_learner_marks.c.learner_key == learner_key
+    )
+    gone = Counter(
+        tuple(row)
+        for row in connection.execute(
+            select(*(usage_learner_marks.c[name] for name in names)).where(owned)
+        )
+    )
+    if not gone:
+        return
+    add_uniques(connection, tenant_id, Counter({key: -n for key, n in gone.items()}))
+    connection.execute(delete(usage_learner_marks).where(owned))
+    connection.execute(
+        delete(usage_uniques).where(
+            usage_uniques.c.tenant_id == tenant_id, usage_uniques.c.learners <= 0
+        )
+    )
 
 
 def merge_first_use(

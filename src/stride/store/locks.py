@@ -42,6 +42,16 @@ def share_tenant_writes(connection: Connection, tenant_id: str) -> None:
         )
 
 
+def exclude_tenant_writes(connection: Connection, tenant_id: str) -> None:
+    """Wait for the tenant's ingest transactions in flight and hold new ones off until this
+    transaction ends (PostgreSQL; SQLite runs one writer at a time already). For the rare
+    changes that move events between learners."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:k)"), {"k": _tenant_writes_id(tenant_id)}
+        )
+
+
 def settled_seq(connection: Connection, tenant_id: str) -> int:
     """The tenant's last log position below which no write is still in flight.
 

@@ -113,6 +113,9 @@ events = Table(
     Column("received_at", Instant(), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("payload", Json, nullable=False),
+    # The learner key the event was sent under, when an alias moved it to another learner
+    # (learner_aliases): unlinking moves it back.
+    Column("sent_as", String(64), nullable=True),
     UniqueConstraint("tenant_id", "event_id"),
     Index("ix_events_learner_time", "tenant_id", "learner_key", "event_time"),
 )
@@ -127,6 +130,22 @@ learners = Table(
     # The name a learner chose to appear under on leaderboards (never their id).
     Column("display_handle", String(64), nullable=True),
     PrimaryKeyConstraint("tenant_id", "learner_key"),
+)
+
+# Another platform id of a learner (0018): events sent under `alias_key` fold into
+# `learner_key`. Both ids are kept sealed with the tenant's key, for GET /xapi/agents and the
+# alias list; erasing the learner deletes the row (it has `learner_key`).
+learner_aliases = Table(
+    "learner_aliases",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("alias_key", String(64), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("alias_sealed", Text, nullable=False),
+    Column("learner_sealed", Text, nullable=False),
+    Column("linked_at", Instant(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "alias_key"),
+    Index("ix_learner_aliases_learner", "tenant_id", "learner_key"),
 )
 
 learner_stats = Table(

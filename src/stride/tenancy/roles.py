@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "learners:tokens": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "learners:export": frozenset({Role.ADMIN, Role.LEARNER}),
     "learners:erase": frozenset({Role.ADMIN}),
+    "learners:link": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "consent:read": frozenset({Role.INSTRUCTOR, Role.ADMIN, Role.LEARNER}),
     "consent:write": frozenset({Role.ADMIN}),
     "catalog:read": frozenset(Role),

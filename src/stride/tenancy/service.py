@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -43,6 +44,9 @@ class Principal:
     role: Role
     learner_secret: str
     learner_key: str | None = None
+    # Maps a learner key to the key of the learner it is an alias of (the API binds one per
+    # request; stride.api.deps.learner_key_for applies it). None: no aliases are looked up.
+    resolve_learner: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
 
 
 def create_tenant(connection: Connection, name: str, now: datetime) -> CreatedTenant:

@@ -45,6 +45,28 @@ def agent_learner_id(agent: Any) -> str | None:
     return text
 
 
+def agent_of_learner_id(learner_id: str) -> dict[str, Any] | None:
+    """The Agent whose learner id is `learner_id` (the reverse of `agent_learner_id`); None
+    for ids that name no xAPI identifier (a platform's own ids, hashed long ones)."""
+    kind, colon, value = learner_id.partition(":")
+    if not colon or not value:
+        return None
+    if kind in ("mbox", "mbox_sha1sum", "openid"):
+        return {"objectType": "Agent", kind: _unescape(value)}
+    if kind == "account":
+        home, bar, name = value.partition("|")
+        if bar and home and name:
+            return {
+                "objectType": "Agent",
+                "account": {"homePage": _unescape(home), "name": _unescape(name)},
+            }
+    return None
+
+
+def _unescape(value: str) -> str:
+    return value.replace("%7C", "|").replace("%2F", "/").replace("%25", "%")
+
+
 def _escape(value: str) -> str:
     return value.replace("%", "%25").replace("/", "%2F").replace("|", "%7C")
 

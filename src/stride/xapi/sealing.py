@@ -18,12 +18,18 @@ _INFO = b"stride xapi statements v1"
 
 
 @lru_cache(maxsize=256)
-def statement_box(tenant_secret: str) -> Fernet:
-    """The tenant's statement key (cached: deriving it costs more than a statement)."""
-    material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+def tenant_box(tenant_secret: str, info: bytes = _INFO) -> Fernet:
+    """A key of the tenant for one use, named by `info` (cached: deriving it costs more than
+    sealing a statement)."""
+    material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
         bytes.fromhex(tenant_secret)
     )
     return Fernet(base64.urlsafe_b64encode(material))
+
+
+def statement_box(tenant_secret: str) -> Fernet:
+    """The tenant's statement key."""
+    return tenant_box(tenant_secret, _INFO)
 
 
 def seal_statement(tenant_secret: str, document: bytes) -> str:

@@ -22,6 +22,7 @@ from stride.api.routers.xapi import Reader, Writer, XapiRoute, _xapi_caller
 from stride.clock import utc_now
 from stride.errors import PayloadTooLarge
 from stride.ingest.pipeline import TenantScope
+from stride.learners.aliases import known_ids
 from stride.tenancy.service import Principal
 from stride.xapi.activity_service import describe_activity
 from stride.xapi.agents import person_of
@@ -45,6 +46,7 @@ from stride.xapi.documents import (
     DocumentKind,
     InvalidDocumentRequest,
 )
+from stride.xapi.identifiers import agent_learner_id, agent_of_learner_id
 
 # Activity definitions are catalogue data: any key of the tenant may read them.
 CatalogReader = Annotated[Principal, Depends(_xapi_caller("catalog:read"))]
@@ -202,7 +204,18 @@ async def get_activity(request: Request, principal: CatalogReader, engine: Engin
     openapi_extra={"parameters": [_query("agent")]},
     responses=_ERRORS,
 )
-async def get_person(request: Request, principal: Reader) -> Response:
+async def get_person(request: Request, principal: Reader, engine: EngineDep) -> Response:
     version: str = request.state.xapi_version
     agent = parse_agent(parse_single(request.query_params, "agent"), version)
-    return JSONBody(person_of([agent]))
+    linked = await run_in_threadpool(_linked_agents, engine, principal, agent)
+    return JSONBody(person_of([agent, *linked]))
+
+
+def _linked_agents(engine: Engine, principal: Principal, agent: dict[str, Any]) -> list[Any]:
+    """The agents of the learner's other ids (its aliases, docs/privacy.md)."""
+    learner_id = agent_learner_id(agent)
+    if learner_id is None:
+        return []
+    with engine.connect() as connection:
+        ids = known_ids(connection, principal.tenant_id, principal.learner_secret, learner_id)
+    return [a for a in map(agent_of_learner_id, ids[1:]) if a is not None]
