@@ -21,11 +21,11 @@ from stride.analytics.retention import (
 )
 from stride.analytics.retention_fold import ANY, HORIZON
 from stride.analytics.retention_program import CohortCells, cohort_cells
-from stride.analytics.retention_program_rows import read_program_cohorts
 from stride.errors import FieldError, InvalidInput
 from stride.privacy.policy_service import get_policy
 from stride.privacy.small_groups import suppress_small_groups
 from stride.store import analytics_engagement as store
+from stride.store.retention_program import read_program_cohorts
 
 Entry = Literal["first", "recurring"]
 DEFAULT_COHORTS: dict[Kind, int] = {"day": 14, "week": 8, "month": 6}

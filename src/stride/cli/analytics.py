@@ -38,6 +38,10 @@ DAY_FORMATS = ["%Y-%m-%d"]
 PeriodOption = typer.Option("day", "--period", help="day, week or month")
 FromOption = typer.Option(None, "--from", formats=DAY_FORMATS, help="First local day")
 ToOption = typer.Option(None, "--to", formats=DAY_FORMATS, help="Last local day (default today)")
+# Given to the services as the API gives its `program` query parameter, so both refuse the same.
+ProgramOption = typer.Option(
+    None, "--program", help="A program's activity id: only its learners' activity in it"
+)
 
 
 def _choice(option: str, value: str, allowed: tuple[str, ...]) -> Any:
@@ -128,9 +132,11 @@ def retention(
     return_event: str = typer.Option("any", "--return-event", help="An event type, or any"),
     entry: str = typer.Option("first", "--entry", help="first or recurring"),
     mode: str = typer.Option("on", "--return", help="on or on_or_after"),
+    program: str | None = ProgramOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Retention cohorts: size and share returning in each later period."""
+    """Retention cohorts: size and share returning in each later period (of one program's
+    activity with --program)."""
     with clear_errors(as_json):
         kind: Kind = _choice("--period", period, KINDS)
         chosen: Entry = _choice("--entry", entry, ("first", "recurring"))
@@ -142,6 +148,7 @@ def retention(
             _event("--return-event", return_event),
             chosen,
             _choice("--return", mode, ("on", "on_or_after")),
+            program,
         )
         engine = open_engine()
         check_tenant(engine, tenant)
@@ -169,9 +176,11 @@ def lifecycle(
     period: str = typer.Option("week", "--period", help="day, week or month"),
     first: datetime | None = FromOption,
     last: datetime | None = ToOption,
+    program: str | None = ProgramOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """New, returning, resurrecting and dormant learners per period."""
+    """New, returning, resurrecting and dormant learners per period (of one program's
+    learners with --program)."""
     with clear_errors(as_json):
         kind: Kind = _choice("--period", period, KINDS)
         today = utc_now().date()
@@ -180,7 +189,9 @@ def lifecycle(
         check_tenant(engine, tenant)
         catch_up(engine, tenant)  # every event stored so far, whether a server folded it yet or not
         with engine.connect() as connection:
-            report = LifecyclePublic.model_validate(get_lifecycle(connection, tenant, span, today))
+            report = LifecyclePublic.model_validate(
+                get_lifecycle(connection, tenant, span, today, program)
+            )
 
     def table() -> None:
         out = Table("period", "active", "new", "returning", "resurrecting", "dormant")
@@ -190,6 +201,8 @@ def lifecycle(
                 *(str(n) for n in (p.active, p.new, p.returning, p.resurrecting, -p.dormant)),
             )
         console.print(out)
+        if report.note:  # a program below min_group_size: say why the table is empty
+            console.print(report.note)
 
     emit(as_json, report.model_dump(mode="json", by_alias=True), table)
 

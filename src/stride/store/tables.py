@@ -542,6 +542,15 @@ engagement_learner_periods = Table(
     Column("session_ms", BigInteger, nullable=False),
     Column("sessions", Json, nullable=False),
     PrimaryKeyConstraint("tenant_id", "learner_key", "kind", "period_start", "dimension", "value"),
+    # A program's cohorts are read by group, not by learner (store/retention_program.py).
+    Index(
+        "ix_engagement_learner_periods_group",
+        "tenant_id",
+        "kind",
+        "dimension",
+        "value",
+        "period_start",
+    ),
 )
 
 # A learner's first and last active period per kind and group.
@@ -556,6 +565,15 @@ engagement_learner_spans = Table(
     Column("first_start", Date, nullable=False),
     Column("last_start", Date, nullable=False),
     PrimaryKeyConstraint("tenant_id", "learner_key", "kind", "dimension", "value"),
+    # A program's first-period cohorts are read by group, not by learner.
+    Index(
+        "ix_engagement_learner_spans_group",
+        "tenant_id",
+        "kind",
+        "dimension",
+        "value",
+        "first_start",
+    ),
 )
 
 # Anonymous counters per period and group: active, new and continuing learners, events,

@@ -1,4 +1,4 @@
-"""Reads for one program's retention cohorts: its learners' active periods, grouped in SQL.
+"""Repository for one program's retention cohorts: its learners' active periods, grouped in SQL.
 
 Two set-based queries over engagement_learner_spans/_periods (dimension "program"): the
 cohort entries joined to each learner's latest period, and to each of their later periods.

@@ -1,0 +1,35 @@
+"""Engagement: per-learner rollups indexed by group, for a program's cohorts
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-11-24
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0019"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # The primary keys start with learner_key; a program's retention reads every learner of
+    # one (kind, dimension, value) group in a range of periods (store/retention_program.py).
+    op.create_index(
+        "ix_engagement_learner_periods_group",
+        "engagement_learner_periods",
+        ["tenant_id", "kind", "dimension", "value", "period_start"],
+    )
+    op.create_index(
+        "ix_engagement_learner_spans_group",
+        "engagement_learner_spans",
+        ["tenant_id", "kind", "dimension", "value", "first_start"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_engagement_learner_spans_group", table_name="engagement_learner_spans")
+    op.drop_index("ix_engagement_learner_periods_group", table_name="engagement_learner_periods")
