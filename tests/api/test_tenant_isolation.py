@@ -740,7 +740,10 @@ def _sweep(engine: Engine) -> None:
             catch_up(engine, tenant.tenant_id)
         before = _snapshot(engine, w.b.tenant_id)
         empty = {name for name, rows in before.items() if not rows}
-        assert empty <= {"skill_parameters", "retention_runs"}, "B holds rows in every table"
+        # event_ids is PostgreSQL's key of its partitioned log; SQLite leaves it empty.
+        unused = {"event_ids"} if engine.dialect.name == "sqlite" else set()
+        allowed = {"skill_parameters", "retention_runs", *unused}
+        assert empty <= allowed, "B holds rows in every table"
 
         calls = [call for plan in plans.values() if not isinstance(plan, str) for call in plan]
         problems = []

@@ -16,6 +16,7 @@ from stride.clock import utc_now
 from stride.config import Settings
 from stride.privacy.policy_service import get_policy
 from stride.privacy.retention import RetentionReport, run_retention
+from stride.store.partitions import maintain_partitions
 from stride.store.tenants import list_tenants
 from stride.tenancy.roles import Role
 from stride.tenancy.service import Principal
@@ -100,6 +101,9 @@ class RetentionJob:
         delay = self._first_delay
         while not self._stop.wait(delay):
             try:
+                # The daily maintenance run: the partitioned log's months ahead too.
+                with self._engine.begin() as connection:
+                    maintain_partitions(connection)
                 run_for_due_tenants(self._engine, self._archive_dir, self._stop)
             except Exception:  # e.g. the database is down: try again next round
                 log.exception("retention job failed")

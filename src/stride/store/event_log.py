@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from stride.store.bulk import select_by_keys
-from stride.store.tables import events
-from stride.store.upsert import insert_new_returning
+from stride.store.tables import event_ids, events
+from stride.store.upsert import insert_missing, insert_new_returning
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,38 @@ def find_content_hashes(
     if not wanted:
         return {}
     rows = select_by_keys(
-        connection, events, ("event_id", "content_hash"), tenant_id, ("event_id",), wanted
+        connection,
+        _keys(connection),
+        ("event_id", "content_hash"),
+        tenant_id,
+        ("event_id",),
+        wanted,
     )
     return dict(rows)
 
 
 def append_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Append rows; return the ids actually inserted (another writer may have won a race)."""
-    return insert_new_returning(connection, events, rows, "event_id")
+    """Append rows; return the ids actually inserted (another writer may have won a race).
+
+    PostgreSQL's log is partitioned, so its unique key lives in `event_ids`: an id that gets in
+    there is new, and only its row is appended (under the key's lock until commit, so a
+    concurrent writer of the same id waits, then skips it).
+    """
+    if connection.dialect.name != "postgresql":
+        return insert_new_returning(connection, events, rows, "event_id")
+    keys = [
+        {"tenant_id": r["tenant_id"], "event_id": r["event_id"], "content_hash": r["content_hash"]}
+        for r in rows
+    ]
+    new = insert_new_returning(connection, event_ids, keys, "event_id")
+    # No conflict to expect: ON CONFLICT DO NOTHING only lets the fast bulk insert run.
+    insert_missing(connection, events, [r for r in rows if r["event_id"] in new])
+    return new
+
+
+def _keys(connection: Connection) -> Table:
+    """Where the log's (tenant, event id) key is kept (see `append_events`)."""
+    return event_ids if connection.dialect.name == "postgresql" else events
 
 
 def iter_events(

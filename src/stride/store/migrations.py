@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from stride.store.partitions import maintain_partitions
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -26,3 +28,5 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        # The months ahead of the partitioned log (PostgreSQL), as every start refreshes them.
+        maintain_partitions(connection)

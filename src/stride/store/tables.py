@@ -120,6 +120,18 @@ events = Table(
     Index("ix_events_learner_time", "tenant_id", "learner_key", "event_time"),
 )
 
+# The log's key on PostgreSQL (0020), where `events` is partitioned by month of receipt and a
+# unique key there would have to include it: ingest inserts an event's id here first, and a
+# trigger deletes it with the event. SQLite's `events` keeps its own unique key; this stays empty.
+event_ids = Table(
+    "event_ids",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "event_id"),
+)
+
 learners = Table(
     "learners",
     metadata,
