@@ -157,6 +157,11 @@ _DETECTORS: tuple[Callable[[str], Iterator[Finding]], ...] = (
 )
 # Every kind but e-mail and IPv6 (which need "@" or ":") holds at least this many digits.
 _FEWEST_DIGITS = 4
+# What a finding needs: that many digits (phones, cards, ids, IPv4), an "@" (e-mail), or two
+# colons with at most one hex group between them (every IPv6 address has such a pair, a URL's
+# "https://host:8080" has none). Searched in C: scanning every string in Python cost ingest.
+_ENOUGH_DIGITS = re.compile(r"(?:\d\D*){" + str(_FEWEST_DIGITS) + "}")
+_COLON_PAIR = re.compile(r":[0-9A-Fa-f]{0,4}:")
 # On equal length the most specific kind wins: a Luhn-checked card over a phone, say.
 _RANK: dict[str, int] = {"card": 0, "national_id": 1, "ip": 2, "email": 3, "phone": 4}
 
@@ -166,9 +171,13 @@ def scan_text(text: str) -> list[Finding]:
 
     Where candidates overlap, the longest wins, then the most specific kind.
     """
-    digits = sum(map(str.isdigit, text))
-    if digits < _FEWEST_DIGITS and "@" not in text and ":" not in text:
-        return []  # most ids and words: nothing any detector could match
+    if not (_ENOUGH_DIGITS.search(text) or "@" in text or _COLON_PAIR.search(text)):
+        return []  # most ids, words and URLs: nothing any detector could match
+    return scan_every_detector(text)
+
+
+def scan_every_detector(text: str) -> list[Finding]:
+    """`scan_text` without its shortcut for text no detector could match (for tests)."""
     candidates = sorted(
         (finding for detect in _DETECTORS for finding in detect(text)),
         key=lambda f: (f.start - f.end, _RANK[f.kind], f.start),

@@ -24,6 +24,7 @@ from stride.privacy.pii import (
     scan_event,
     scan_text,
 )
+from stride.privacy.pii_detectors import scan_every_detector
 
 
 def found(text: str) -> list[tuple[str, str]]:
@@ -390,3 +391,20 @@ def test_a_malformed_policy_document_is_reported() -> None:
 
 def test_the_public_names_are_exported() -> None:
     assert all(hasattr(pii, name) for name in pii.__all__)
+
+
+# Text made of what detectors look for: digits, separators, hex letters, colons, "@", dots.
+_PII_ALPHABET = "0123456789 -.:()+@/abcdefABCDEFGHNZxyz_"
+
+
+@given(st.text(alphabet=_PII_ALPHABET, max_size=60))
+def test_the_shortcut_skips_only_text_no_detector_matches(text: str) -> None:
+    assert scan_text(text) == scan_every_detector(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["fe80::1ff:fe23:4567:890a", "fe80::abcd:ef", "ab::cd:ef", "2001:db8::8a2e:370:7334", "a@b.co"],
+)
+def test_the_shortcut_keeps_colon_and_at_text(text: str) -> None:
+    assert scan_text(text) and scan_text(text) == scan_every_detector(text)
