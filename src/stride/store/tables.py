@@ -1123,3 +1123,37 @@ xapi_attachments = Table(
     PrimaryKeyConstraint("tenant_id", "statement_id", "sha2"),
     Index("ix_xapi_attachments_learner", "tenant_id", "learner_key"),
 )
+
+# What GET /xapi/statements finds a statement by besides its own columns (0021): one row per
+# stored statement (`seq`) and related activity or agent, keyed for an index range scan on
+# (tenant_id, key, seq) in the order of the statements. Activities by the key of their IRI
+# (stride.xapi.identifiers.iri_key): the object, the context activities, and those of a
+# SubStatement. Agents by their pseudonymous learner key: the actor and an Agent/Group object
+# (`direct`: what the plain `agent` filter matches), the authority, instructor and team, those
+# of a SubStatement, and the members of every group among them. A related agent's rows carry
+# its `learner_key`, so erasing that learner removes them (and only them: the statements of
+# other actors stay). A trigger (0021) deletes the rows of other agents and activities with
+# their statement (matched by seq and statement id); the actor's own go with its erasure.
+xapi_related_activities = Table(
+    "xapi_related_activities",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("statement_id", String(36), nullable=False),
+    Column("activity_key", String(32), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "seq", "activity_key"),
+    Index("ix_xapi_related_activities_key", "tenant_id", "activity_key", "seq"),
+)
+
+xapi_related_agents = Table(
+    "xapi_related_agents",
+    metadata,
+    Column("tenant_id", String(36), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("statement_id", String(36), nullable=False),
+    Column("learner_key", String(64), nullable=False),
+    Column("direct", Boolean, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "seq", "learner_key"),
+    Index("ix_xapi_related_agents_key", "tenant_id", "learner_key", "seq"),
+    Index("ix_xapi_related_agents_direct", "tenant_id", "learner_key", "direct", "seq"),
+)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, insert, select, true, update
 
-from stride.store.bulk import select_by_keys
+from stride.store.bulk import insert_rows, select_by_keys
+from stride.store.tables import xapi_related_activities as related_activities
+from stride.store.tables import xapi_related_agents as related_agents
 from stride.store.tables import xapi_statements as table
 from stride.store.upsert import insert_new_returning
 
@@ -30,8 +32,10 @@ class StatementFilter:
     """The query of GET /xapi/statements, resolved to index keys (None: no condition)."""
 
     learner_key: str | None = None
+    related_agents: bool = False  # the agent anywhere in the statement, not only actor/object
     verb_key: str | None = None
     activity_key: str | None = None
+    related_activities: bool = False  # the activity in context or sub-statement, too
     registration: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -86,6 +90,34 @@ def insert_statements(connection: Connection, rows: Sequence[dict[str, Any]]) ->
     return insert_new_returning(connection, table, rows, "statement_id")
 
 
+def seqs_of(connection: Connection, tenant_id: str, statement_ids: Iterable[str]) -> dict[str, int]:
+    """statement id -> seq of those stored."""
+    wanted = [(statement_id,) for statement_id in statement_ids]
+    if not wanted:
+        return {}
+    rows = select_by_keys(
+        connection, table, ("statement_id", "seq"), tenant_id, ("statement_id",), wanted
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def insert_related(
+    connection: Connection,
+    activities: Sequence[tuple[str, int, str, str]],
+    agents: Sequence[tuple[str, int, str, str, bool]],
+) -> None:
+    """Index statements under their related activities (tenant_id, seq, statement id,
+    activity key) and agents (tenant_id, seq, statement id, learner key, direct); see
+    tables.xapi_related_*."""
+    names = ("tenant_id", "seq", "statement_id", "activity_key")
+    insert_rows(connection, related_activities, names, activities, "nothing")
+    if agents:  # the bulk codecs have no Boolean: an executemany (batched by SQLAlchemy)
+        columns = ("tenant_id", "seq", "statement_id", "learner_key", "direct")
+        connection.execute(
+            insert(related_agents), [dict(zip(columns, row, strict=True)) for row in agents]
+        )
+
+
 def mark_voided(connection: Connection, tenant_id: str, statement_ids: Sequence[str]) -> None:
     if statement_ids:
         connection.execute(
@@ -108,13 +140,36 @@ def get_statement(
 def query_statements(
     connection: Connection, tenant_id: str, where: StatementFilter, limit: int
 ) -> list[StoredStatement]:
-    """Not-voided statements matching `where`, in `seq` order, at most `limit`."""
+    """Not-voided statements matching `where`, in `seq` order, at most `limit`.
+
+    An agent filter, and an activity filter with related_activities, are answered from the
+    side tables' (tenant_id, key, seq) indexes: the first of them sets the order, so the page
+    is a range scan of that index, and each statement row is then one primary-key probe.
+    """
     c = table.c
     query = select(table).where(c.tenant_id == tenant_id, c.voided.is_(False))
+    order = c.seq
+    if where.learner_key is not None:
+        agents = related_agents.c
+        query = query.join(
+            related_agents, and_(agents.tenant_id == c.tenant_id, agents.seq == c.seq)
+        )
+        query = query.where(agents.tenant_id == tenant_id, agents.learner_key == where.learner_key)
+        if not where.related_agents:
+            # `= true`, not IS TRUE: only an equality uses the (..., direct, seq) index.
+            query = query.where(agents.direct == true())
+        order = agents.seq
+    if where.activity_key is not None and where.related_activities:
+        found = related_activities.c
+        query = query.join(
+            related_activities, and_(found.tenant_id == c.tenant_id, found.seq == c.seq)
+        )
+        query = query.where(found.tenant_id == tenant_id, found.activity_key == where.activity_key)
+        order = found.seq if order is c.seq else order
+    elif where.activity_key is not None:
+        query = query.where(c.activity_key == where.activity_key)
     for column, value in (
-        (c.learner_key, where.learner_key),
         (c.verb_key, where.verb_key),
-        (c.activity_key, where.activity_key),
         (c.registration, where.registration),
     ):
         if value is not None:
@@ -124,6 +179,6 @@ def query_statements(
     if where.until is not None:
         query = query.where(c.stored <= where.until)
     if where.after is not None:
-        query = query.where(c.seq > where.after if where.ascending else c.seq < where.after)
-    query = query.order_by(c.seq if where.ascending else c.seq.desc()).limit(limit)
+        query = query.where(order > where.after if where.ascending else order < where.after)
+    query = query.order_by(order if where.ascending else order.desc()).limit(limit)
     return [_stored(row) for row in connection.execute(query)]

@@ -35,6 +35,8 @@ NOT_COPIED = frozenset(
         "xapi_statements",
         "xapi_documents",
         "xapi_attachments",
+        "xapi_related_activities",
+        "xapi_related_agents",
         "report_runs",
     }
 )

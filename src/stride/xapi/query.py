@@ -46,8 +46,10 @@ class StatementQuery:
     statement_id: str | None = None
     voided_statement_id: str | None = None
     agent: str | None = None  # the agent's learner id (its inverse functional identifier)
+    related_agents: bool = False
     verb: str | None = None
     activity: str | None = None
+    related_activities: bool = False
     registration: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -95,9 +97,6 @@ def parse_query(params: Mapping[str, str], after: int | None = None) -> Statemen
     form = params.get("format", "exact")
     if form not in FORMATS:
         raise _bad("format", "must be exact, ids or canonical")
-    for name in ("related_activities", "related_agents"):
-        if _boolean(params, name):
-            raise _bad(name, "Stride does not support related_activities/related_agents yet")
     _boolean(params, "attachments")
     agent = None
     if "agent" in params:
@@ -120,8 +119,10 @@ def parse_query(params: Mapping[str, str], after: int | None = None) -> Statemen
             params["voidedStatementId"].lower() if "voidedStatementId" in params else None
         ),
         agent=agent,
+        related_agents=_boolean(params, "related_agents"),
         verb=params.get("verb"),
         activity=params.get("activity"),
+        related_activities=_boolean(params, "related_activities"),
         registration=params["registration"].lower() if "registration" in params else None,
         since=_instant(params, "since"),
         until=_instant(params, "until"),

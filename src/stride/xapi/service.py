@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from stride.errors import Conflict, FieldError, NotFound
 from stride.events.validation import ValidationLimits
@@ -25,6 +25,7 @@ from stride.xapi.formats import formatted
 from stride.xapi.identifiers import agent_learner_id, iri_key
 from stride.xapi.mapping import VOIDED_VERB, rfc3339, statement_to_event
 from stride.xapi.query import StatementQuery
+from stride.xapi.related import related_of
 from stride.xapi.sealing import open_statement, seal_statement
 from stride.xapi.validation import V1, batch_errors
 
@@ -107,6 +108,7 @@ def record_statements(
             _check_repeats(lost, repo.find_hashes(connection, scope.tenant_id, seen))
         kept = [(p.row, p.document) for p in fresh if p.statement_id in inserted]
         store_attachments(connection, scope.learner_secret, kept, contents)
+        _index_related(connection, scope, kept)
         new_ids = {p.statement_id for p in fresh}
         repo.mark_voided(connection, scope.tenant_id, [t for t in targets if t not in new_ids])
     events = [e for p in prepared if (e := statement_to_event(p.document)) is not None]
@@ -147,6 +149,25 @@ def _prepare(scope: XapiScope, statement: dict[str, Any], version: str, now: dat
         "statement": seal_statement(scope.learner_secret, orjson.dumps(document)),
     }
     return _Prepared(statement_id, fingerprint, voids, document, row)
+
+
+def _index_related(
+    connection: Connection, scope: XapiScope, kept: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+) -> None:
+    """Index the newly stored statements under their related activities and agents, in the
+    statements' transaction (stride.xapi.related; only keys are kept, never an identifier)."""
+    tenant_id = scope.tenant_id
+    seqs = repo.seqs_of(connection, tenant_id, [row["statement_id"] for row, _ in kept])
+    activities: list[tuple[str, int, str, str]] = []
+    agents: list[tuple[str, int, str, str, bool]] = []
+    for row, document in kept:
+        statement_id = row["statement_id"]
+        seq, related = seqs[statement_id], related_of(document)
+        head = (tenant_id, seq, statement_id)
+        activities.extend((*head, key) for key in sorted({iri_key(i) for i in related.activities}))
+        keys = {learner_key(scope.learner_secret, i): d for i, d in related.agents.items()}
+        agents.extend((*head, key, direct) for key, direct in sorted(keys.items()))
+    repo.insert_related(connection, activities, agents)
 
 
 def _check_repeats(
@@ -208,8 +229,10 @@ def find_statements(
     """A page of statements and the cursor of the next page (None when this is the last)."""
     where = repo.StatementFilter(
         learner_key=learner_key(scope.learner_secret, query.agent) if query.agent else None,
+        related_agents=query.related_agents,
         verb_key=iri_key(query.verb) if query.verb else None,
         activity_key=iri_key(query.activity) if query.activity else None,
+        related_activities=query.related_activities,
         registration=query.registration,
         since=query.since,
         until=query.until,

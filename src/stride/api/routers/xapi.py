@@ -88,6 +88,33 @@ def _error_response(request: Request, exc: Exception) -> Response:
     return problem(exc.status_code, code, str(exc.detail), path, headers=exc.headers)
 
 
+def _without_body(response: Response) -> Response:
+    """The answer to HEAD: GET's status and headers (Content-Length included), no body."""
+    empty = Response(status_code=response.status_code, background=response.background)
+    empty.raw_headers = list(response.raw_headers)
+    return empty
+
+
+def add_head_routes(router: APIRouter) -> None:
+    """Answer HEAD wherever GET is answered, as xAPI requires of an LRS.
+
+    Each HEAD route runs the GET endpoint (same checks, status and headers) and XapiRoute
+    drops the body. They stay out of the OpenAPI document: `methods=["GET", "HEAD"]` on one
+    route would list a second operation per resource there.
+    """
+    for route in list(router.routes):
+        if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
+            router.add_api_route(
+                route.path,
+                route.endpoint,
+                methods=["HEAD"],
+                name=f"{route.name}_head",
+                response_model=route.response_model,
+                status_code=route.status_code,
+                include_in_schema=False,
+            )
+
+
 class XapiRoute(APIRoute):
     """Checks the version header first, answers errors itself, and adds xAPI's headers."""
 
@@ -111,7 +138,7 @@ class XapiRoute(APIRoute):
                 response = _error_response(request, exc)
             response.headers[VERSION_HEADER] = version or V1
             response.headers["X-Experience-API-Consistent-Through"] = rfc3339(utc_now())
-            return response
+            return _without_body(response) if request.method == "HEAD" else response
 
         return route
 
@@ -323,3 +350,6 @@ async def _answer(
         multipart_answer, engine, scope.tenant_id, scope.learner_secret, body, documents
     )
     return Response(content, media_type=content_type, headers=headers)
+
+
+add_head_routes(router)

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from stride.api.body import read_body
 from stride.api.deps import EngineDep, SettingsDep
 from stride.api.responses import JSONBody
-from stride.api.routers.xapi import Reader, Writer, XapiRoute, _xapi_caller
+from stride.api.routers.xapi import Reader, Writer, XapiRoute, _xapi_caller, add_head_routes
 from stride.clock import utc_now
 from stride.errors import PayloadTooLarge
 from stride.ingest.pipeline import TenantScope
@@ -99,7 +99,8 @@ def _scope(principal: Principal) -> TenantScope:
 
 def _params(request: Request, kind: DocumentKind) -> DocumentParams:
     version: str = request.state.xapi_version
-    return parse_document_params(kind, request.method, request.query_params, version)
+    method = "GET" if request.method == "HEAD" else request.method  # HEAD is GET, bodiless
+    return parse_document_params(kind, method, request.query_params, version)
 
 
 async def _write(
@@ -219,3 +220,6 @@ def _linked_agents(engine: Engine, principal: Principal, agent: dict[str, Any]) 
     with engine.connect() as connection:
         ids = known_ids(connection, principal.tenant_id, principal.learner_secret, learner_id)
     return [a for a in map(agent_of_learner_id, ids[1:]) if a is not None]
+
+
+add_head_routes(router)
