@@ -555,12 +555,15 @@ engagement_learner_periods = Table(
     Column("sessions", Json, nullable=False),
     PrimaryKeyConstraint("tenant_id", "learner_key", "kind", "period_start", "dimension", "value"),
     # A program's cohorts are read by group, not by learner (store/retention_program.py).
+    # The group leads: with `kind` second, PostgreSQL took this index for the projection's
+    # per-learner window reads (tenant, learner, kind, period range) and scanned every
+    # learner's rows of the period range for each.
     Index(
         "ix_engagement_learner_periods_group",
         "tenant_id",
-        "kind",
         "dimension",
         "value",
+        "kind",
         "period_start",
     ),
 )
@@ -581,9 +584,9 @@ engagement_learner_spans = Table(
     Index(
         "ix_engagement_learner_spans_group",
         "tenant_id",
-        "kind",
         "dimension",
         "value",
+        "kind",
         "first_start",
     ),
 )

@@ -17,16 +17,17 @@ depends_on = None
 
 def upgrade() -> None:
     # The primary keys start with learner_key; a program's retention reads every learner of
-    # one (kind, dimension, value) group in a range of periods (store/retention_program.py).
+    # one (dimension, value, kind) group in a range of periods (store/retention_program.py).
+    # The group leads, so no per-learner read of the projection can take these instead.
     op.create_index(
         "ix_engagement_learner_periods_group",
         "engagement_learner_periods",
-        ["tenant_id", "kind", "dimension", "value", "period_start"],
+        ["tenant_id", "dimension", "value", "kind", "period_start"],
     )
     op.create_index(
         "ix_engagement_learner_spans_group",
         "engagement_learner_spans",
-        ["tenant_id", "kind", "dimension", "value", "first_start"],
+        ["tenant_id", "dimension", "value", "kind", "first_start"],
     )
 
 
