@@ -3,10 +3,11 @@
 Learner read models are folded in the ingest transaction (a learner's progress must be true
 the moment her event is accepted). The engagement and usage rollups are not: they cost more
 than the whole of the rest of ingest, and no one needs them within the same request. They are
-folded here, from each tenant's cursor in the log, in pages of `PAGE` events, by a background
-thread in every server process and before every analytics read (so a reader sees every event
-accepted before her request). The cursor moves in the same transaction as the fold, so each
-event is folded exactly once, however many processes run this.
+folded here, from each tenant's cursor in the log, in pages of events, by one projection
+process beside the server processes (`stride serve` starts it: analytics/projection_process.py;
+an app embedded otherwise runs `AnalyticsJob`, a thread) and before every analytics read (so a
+reader sees every event accepted before her request). The cursor moves in the same
+transaction as the fold, so each event is folded exactly once, however many processes run this.
 
 The folds are order-independent (see analytics/engagement_fold.py and usage_fold.py), so
 how the log is cut into pages cannot change a figure.
@@ -50,8 +51,9 @@ def fold_analytics(connection: Connection, tenant_id: str, events: Sequence[Reco
     project_engagement(connection, tenant_id, by_learner, timezones)
 
 
-def catch_up(engine: Engine, tenant_id: str) -> int:
-    """Fold the tenant's events past its cursor; returns how many were folded."""
+def catch_up(engine: Engine, tenant_id: str, page_size: int = PAGE) -> int:
+    """Fold the tenant's events past its cursor, `page_size` events per transaction; returns
+    how many were folded."""
     folded = 0
     with tenant_context(tenant_id):
         with engine.connect() as connection:
@@ -65,7 +67,7 @@ def catch_up(engine: Engine, tenant_id: str) -> int:
                 cursor = cursors.lock_cursor(connection, tenant_id)
                 page = [
                     e
-                    for e in cursors.events_after(connection, tenant_id, cursor, PAGE)
+                    for e in cursors.events_after(connection, tenant_id, cursor, page_size)
                     if e.seq <= settled
                 ]
                 if not page:
@@ -76,7 +78,10 @@ def catch_up(engine: Engine, tenant_id: str) -> int:
 
 
 def catch_up_all(
-    engine: Engine, tenant_ids: Collection[str] | None = None, stop: threading.Event | None = None
+    engine: Engine,
+    tenant_ids: Collection[str] | None = None,
+    stop: threading.Event | None = None,
+    page_size: int = PAGE,
 ) -> int:
     """Catch every tenant (or these) up; a failing tenant is logged and skipped."""
     with tenant_context(None), engine.connect() as connection:
@@ -86,7 +91,7 @@ def catch_up_all(
         if stop is not None and stop.is_set():
             break
         try:
-            folded += catch_up(engine, tenant_id)
+            folded += catch_up(engine, tenant_id, page_size)
         except Exception:
             log.exception("analytics projection failed", tenant_id=tenant_id)
     return folded

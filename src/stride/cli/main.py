@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from functools import partial
 
 import typer
 import uvicorn
 
+from stride.analytics.projection_process import start_projection_process, stop_projection_process
 from stride.bootstrap import open_engine
 from stride.cli import (
     achievements,
@@ -64,22 +66,33 @@ def serve(
         1, min=1, max=64, help="Server processes; more use more cores (also on SQLite)"
     ),
 ) -> None:
-    """Migrate the database, then serve the API."""
+    """Migrate the database, then serve the API (and fold analytics in a process beside it)."""
     settings = get_settings()
     open_engine(settings, migrate=True).dispose()
+    interval = settings.ANALYTICS_INTERVAL_SECONDS
+    projector = start_projection_process(interval) if interval > 0 else None
+    if projector is not None:
+        # The server processes read their settings from the environment: no thread of their
+        # own, the projection process does it for all of them.
+        os.environ["STRIDE_ANALYTICS_INTERVAL_SECONDS"] = "0"
+        get_settings.cache_clear()
     console.print(f"Stride listening on [bold]http://{host}:{port}[/] (API docs at /docs)")
-    uvicorn.run(
-        "stride.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.LOG_LEVEL.lower(),
-        access_log=False,
-        # A worker imports the whole app (numpy, scipy, reportlab) before it answers the
-        # supervisor's ping: on a busy 2-core host that takes longer than uvicorn's 5 s.
-        timeout_worker_healthcheck=60,
-    )
+    try:
+        uvicorn.run(
+            "stride.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.LOG_LEVEL.lower(),
+            access_log=False,
+            # A worker imports the whole app (numpy, scipy, reportlab) before it answers the
+            # supervisor's ping: on a busy 2-core host that takes longer than uvicorn's 5 s.
+            timeout_worker_healthcheck=60,
+        )
+    finally:
+        if projector is not None:
+            stop_projection_process(projector)
 
 
 @app.command()

@@ -1,0 +1,75 @@
+"""The analytics projection in a process of its own, beside the server processes.
+
+The projection costs more CPU per event than the rest of ingest. In a thread of a server
+process it shares that process's interpreter lock with ingest, so every event is paid for
+twice on one core (measured: 3,512 events/s ingest alone, 1,273 with the thread). In its own
+process it runs on another core. `stride serve` starts one, whatever the number of server
+processes, and tells those to run no projection thread of their own. Analytics reads still
+catch their tenant up first, so a reader never sees the lag.
+
+Pages are smaller than a read's catch-up: on SQLite a page is one write transaction, which
+holds ingest off while it runs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from multiprocessing.process import BaseProcess
+from types import FrameType
+
+import structlog
+
+from stride.analytics.projection_job import catch_up_all
+from stride.bootstrap import open_engine
+
+log = structlog.get_logger()
+
+BACKGROUND_PAGE = 1000
+
+
+def run_projection(interval_s: float, server_pid: int) -> None:
+    """The projection process: catch every tenant up every `interval_s`, until stopped
+    (SIGTERM, SIGINT) or until the server process that started it is gone."""
+    stop = threading.Event()
+
+    def request_stop(_signal: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    engine = open_engine(migrate=False)
+    try:
+        while not stop.wait(interval_s):
+            if os.getppid() != server_pid:
+                break  # the server was killed: nothing will stop this process otherwise
+            try:
+                catch_up_all(engine, stop=stop, page_size=BACKGROUND_PAGE)
+            except Exception:  # the database may be briefly away: try again next round
+                log.exception("analytics projection round failed")
+    finally:
+        engine.dispose()
+
+
+def start_projection_process(interval_s: float) -> BaseProcess:
+    context = multiprocessing.get_context("spawn")  # no copy of the parent's connections
+    process = context.Process(
+        target=run_projection,
+        args=(interval_s, os.getpid()),
+        name="stride-analytics",
+        daemon=True,
+    )
+    process.start()
+    return process
+
+
+def stop_projection_process(process: BaseProcess, timeout_s: float = 15) -> None:
+    """Ask the process to stop between pages; kill it if it does not in time."""
+    if process.is_alive():
+        process.terminate()
+        process.join(timeout_s)
+    if process.is_alive():
+        process.kill()
+        process.join(5)
