@@ -59,11 +59,15 @@ def get_principal(request: Request, engine: EngineDep) -> Principal:
 
 
 def with_alias_lookup(principal: Principal, engine: Engine) -> Principal:
-    """The principal, resolving learner aliases through `engine` (see learner_key_for)."""
+    """The principal, resolving learner aliases through `engine` (see learner_key_for); each
+    key once per request, however many times the request's dependencies ask."""
+    resolved: dict[str, str] = {}
 
     def resolve(key: str) -> str:
-        with engine.connect() as connection:
-            return canonical_key(connection, principal.tenant_id, key)
+        if key not in resolved:
+            with engine.connect() as connection:
+                resolved[key] = canonical_key(connection, principal.tenant_id, key)
+        return resolved[key]
 
     return replace(principal, resolve_learner=resolve)
 
