@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +13,8 @@ import httpx
 import orjson
 from sqlalchemy import create_engine, text
 
+from tests.e2e.test_serve import _free_port, _ready
 from tests.factories import make_event
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _children(pid: int) -> set[int]:
@@ -69,14 +63,9 @@ def test_serve_folds_analytics_beside_the_server(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass  # still starting
+        while not _ready(base):
             assert time.monotonic() < deadline, "stride serve did not become ready in 30 s"
-            time.sleep(0.1)
+            time.sleep(0.1)  # the server process is still starting: poll again shortly
         headers = {"Authorization": f"Bearer {tenant['api_key']}"}
         sent = [make_event(learner=f"l{n}") for n in range(5)]
         assert httpx.post(f"{base}/v1/events", json=sent, headers=headers).json()["accepted"] == 5

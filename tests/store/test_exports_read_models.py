@@ -16,10 +16,6 @@ from stride.bootstrap import open_engine
 from stride.catalog.service import apply_catalog
 from stride.certificates.service import issue_certificate
 from stride.events.validation import ValidationLimits
-from stride.exports.datasets import DATASETS
-from stride.exports.filters import parse_filter
-from stride.exports.service import iter_pages, plan_export
-from stride.exports.writers import ExportFormat
 from stride.ingest.pipeline import TenantScope, ingest_events
 from stride.privacy.pseudonym import learner_key
 from stride.store.tenants import get_tenant
@@ -27,6 +23,7 @@ from stride.tenancy.audit import operator_principal
 from tests.catalogs import small_catalog
 from tests.factories import BASE_TIME, make_event
 from tests.fixtures.tenant import TenantUnderTest, make_tenant
+from tests.store.test_export_cli import _rows
 
 NOW = BASE_TIME + timedelta(days=30)
 LEARNERS = 5
@@ -94,16 +91,6 @@ def _setup(engine: Engine, tenant: TenantUnderTest) -> None:
     apply_catalog(engine, tenant.tenant_id, catalog, NOW)
     _record(engine, tenant.scope)
     _certify(engine, tenant)
-
-
-def _rows(
-    engine: Engine, tenant_id: str, dataset: str, page_size: int, **filters: Any
-) -> list[Any]:
-    where = parse_filter(DATASETS[dataset], **filters)
-    plan = plan_export(engine, tenant_id, dataset, ExportFormat.JSONL, where, "urn:test")
-    pages = list(iter_pages(engine, plan, page_size=page_size))
-    assert all(page.scanned <= page_size for page in pages)
-    return [row for page in pages for row in page.rows]
 
 
 def test_small_pages_read_every_row_once_in_key_order(

@@ -38,6 +38,13 @@ COLUMNS = (
     "seq, tenant_id, event_id, learner_key, type, event_time, received_at, content_hash, "
     "payload, sent_as"
 )
+EVENT_COLUMNS = (
+    "seq BIGINT NOT NULL DEFAULT nextval('events_seq_seq'), tenant_id VARCHAR(36) NOT NULL, "
+    "event_id VARCHAR(36) NOT NULL, learner_key VARCHAR(64) NOT NULL, "
+    "type VARCHAR(80) NOT NULL, event_time TIMESTAMP WITH TIME ZONE NOT NULL, "
+    "received_at TIMESTAMP WITH TIME ZONE NOT NULL, content_hash VARCHAR(64) NOT NULL, "
+    "payload JSONB NOT NULL, sent_as VARCHAR(64)"
+)
 FORGET_ID = """
 CREATE FUNCTION stride_forget_event_id() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -60,22 +67,7 @@ def upgrade() -> None:
     if bind.dialect.name != "postgresql":
         return
     op.execute("ALTER TABLE events RENAME TO events_unpartitioned")
-    op.execute(
-        """
-        CREATE TABLE events (
-            seq BIGINT NOT NULL DEFAULT nextval('events_seq_seq'),
-            tenant_id VARCHAR(36) NOT NULL,
-            event_id VARCHAR(36) NOT NULL,
-            learner_key VARCHAR(64) NOT NULL,
-            type VARCHAR(80) NOT NULL,
-            event_time TIMESTAMP WITH TIME ZONE NOT NULL,
-            received_at TIMESTAMP WITH TIME ZONE NOT NULL,
-            content_hash VARCHAR(64) NOT NULL,
-            payload JSONB NOT NULL,
-            sent_as VARCHAR(64)
-        ) PARTITION BY RANGE (received_at)
-        """
-    )
+    op.execute(f"CREATE TABLE events ({EVENT_COLUMNS}) PARTITION BY RANGE (received_at)")
     op.execute(f"CREATE TABLE {DEFAULT_PARTITION} PARTITION OF events DEFAULT")
     protect(bind, DEFAULT_PARTITION)
     span = bind.execute(
@@ -112,22 +104,9 @@ def downgrade() -> None:
         for index in ("ix_events_learner_time", "ix_events_tenant_type_seq"):
             op.execute(f"ALTER INDEX {index} RENAME TO {index}_partitioned")
         op.execute(
-            """
-            CREATE TABLE events (
-                seq BIGINT NOT NULL DEFAULT nextval('events_seq_seq'),
-                tenant_id VARCHAR(36) NOT NULL,
-                event_id VARCHAR(36) NOT NULL,
-                learner_key VARCHAR(64) NOT NULL,
-                type VARCHAR(80) NOT NULL,
-                event_time TIMESTAMP WITH TIME ZONE NOT NULL,
-                received_at TIMESTAMP WITH TIME ZONE NOT NULL,
-                content_hash VARCHAR(64) NOT NULL,
-                payload JSONB NOT NULL,
-                sent_as VARCHAR(64),
-                CONSTRAINT pk_events PRIMARY KEY (seq),
-                CONSTRAINT uq_events_tenant_id_event_id UNIQUE (tenant_id, event_id)
-            )
-            """
+            f"CREATE TABLE events ({EVENT_COLUMNS}, "
+            "CONSTRAINT pk_events PRIMARY KEY (seq), "
+            "CONSTRAINT uq_events_tenant_id_event_id UNIQUE (tenant_id, event_id))"
         )
         op.execute(f"INSERT INTO events ({COLUMNS}) SELECT {COLUMNS} FROM events_partitioned")
         op.execute("ALTER SEQUENCE events_seq_seq OWNED BY events.seq")
