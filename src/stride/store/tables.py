@@ -969,6 +969,9 @@ xapi_statements = Table(
     Column("activity_key", String(32), nullable=True),
     Column("registration", String(36), nullable=True),
     Column("voids", String(36), nullable=True),  # a voiding statement's target
+    # The statement a StatementRef object names (voiding statements included): queries match
+    # a statement when the one it targets matches (store/xapi.py, query_statements).
+    Column("refers_to", String(36), nullable=True),
     Column("voided", Boolean, nullable=False),
     Column("stored", Instant(), nullable=False),
     Column("content_hash", String(64), nullable=False),
@@ -980,6 +983,13 @@ xapi_statements = Table(
     Index("ix_xapi_statements_registration", "tenant_id", "registration", "seq"),
     Index("ix_xapi_statements_stored", "tenant_id", "stored"),
     Index("ix_xapi_statements_voids", "tenant_id", "voids"),
+    Index(
+        "ix_xapi_statements_refers",
+        "tenant_id",
+        "seq",
+        sqlite_where=text("refers_to IS NOT NULL"),
+        postgresql_where=text("refers_to IS NOT NULL"),
+    ),
 )
 
 # Where each tenant's analytics projection stands in the log (analytics/projection_job.py):

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    exists,
+    insert,
+    select,
+    true,
+    update,
+)
 
 from stride.store.bulk import insert_rows, select_by_keys
 from stride.store.tables import xapi_related_activities as related_activities
@@ -142,6 +153,28 @@ def query_statements(
 ) -> list[StoredStatement]:
     """Not-voided statements matching `where`, in `seq` order, at most `limit`.
 
+    A statement matches when it does itself, or when its object is a StatementRef to a
+    statement that matches, however long the chain (the spec's filter rule for StatementRefs;
+    a voided target counts, and time and paging conditions apply to the statement returned).
+    """
+    found = {row.seq: row for row in connection.execute(_direct_matches(tenant_id, where, limit))}
+    if _filters_content(where):
+        for row in connection.execute(_referring_matches(tenant_id, where, limit)):
+            found.setdefault(row.seq, row)
+    seqs = sorted(found, reverse=not where.ascending)[:limit]
+    return [_stored(found[seq]) for seq in seqs]
+
+
+def _filters_content(where: StatementFilter) -> bool:
+    return any(
+        key is not None
+        for key in (where.learner_key, where.verb_key, where.activity_key, where.registration)
+    )
+
+
+def _direct_matches(tenant_id: str, where: StatementFilter, limit: int) -> Select[Any]:
+    """Statements matching `where` on their own content.
+
     An agent filter, and an activity filter with related_activities, are answered from the
     side tables' (tenant_id, key, seq) indexes: the first of them sets the order, so the page
     is a range scan of that index, and each statement row is then one primary-key probe.
@@ -174,11 +207,90 @@ def query_statements(
     ):
         if value is not None:
             query = query.where(column == value)
+    query = query.where(*_window(table, where, order))
+    return query.order_by(order if where.ascending else order.desc()).limit(limit)
+
+
+def _referring_matches(tenant_id: str, where: StatementFilter, limit: int) -> Select[Any]:
+    """Not-voided statements in the window whose StatementRef chain reaches a statement
+    matching `where` on its own content (voided or not).
+
+    The chain starts from the statements that have a target (a partial index lists them,
+    few beside the rest) and follows `refers_to` by the (tenant_id, statement_id) key; UNION
+    keeps each (statement, target) pair once, so a cycle of references ends.
+    """
+    start = table.alias("referring")
+    chain = (
+        select(start.c.seq.label("seq"), start.c.refers_to.label("target"))
+        .where(
+            start.c.tenant_id == tenant_id,
+            start.c.refers_to.is_not(None),
+            start.c.voided.is_(False),
+            *_window(start, where, start.c.seq),
+        )
+        .cte("chain", recursive=True)
+    )
+    hop = table.alias("hop")
+    chain = chain.union(
+        select(chain.c.seq, hop.c.refers_to)
+        .join_from(
+            chain, hop, and_(hop.c.tenant_id == tenant_id, hop.c.statement_id == chain.c.target)
+        )
+        .where(hop.c.refers_to.is_not(None))
+    )
+    target = table.alias("target")
+    reaching = select(chain.c.seq).join_from(
+        chain,
+        target,
+        and_(target.c.tenant_id == tenant_id, target.c.statement_id == chain.c.target),
+    )
+    reaching = reaching.where(*_content_matches(target, tenant_id, where))
+    c = table.c
+    order = c.seq if where.ascending else c.seq.desc()
+    query = select(table).where(c.tenant_id == tenant_id, c.seq.in_(reaching))
+    return query.order_by(order).limit(limit)
+
+
+def _content_matches(
+    statement: Any, tenant_id: str, where: StatementFilter
+) -> list[ColumnElement[bool]]:
+    """The agent, verb, activity and registration conditions on one statement row."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.learner_key is not None:
+        agents = related_agents.c
+        agent = exists().where(
+            agents.tenant_id == tenant_id,
+            agents.learner_key == where.learner_key,
+            agents.seq == statement.c.seq,
+        )
+        conditions.append(agent if where.related_agents else agent.where(agents.direct == true()))
+    if where.activity_key is not None and where.related_activities:
+        found = related_activities.c
+        conditions.append(
+            exists().where(
+                found.tenant_id == tenant_id,
+                found.activity_key == where.activity_key,
+                found.seq == statement.c.seq,
+            )
+        )
+    elif where.activity_key is not None:
+        conditions.append(statement.c.activity_key == where.activity_key)
+    if where.verb_key is not None:
+        conditions.append(statement.c.verb_key == where.verb_key)
+    if where.registration is not None:
+        conditions.append(statement.c.registration == where.registration)
+    return conditions
+
+
+def _window(
+    statement: Table | Any, where: StatementFilter, order: Any
+) -> list[ColumnElement[bool]]:
+    """The since/until and `more` cursor conditions, which apply to the statement returned."""
+    conditions: list[ColumnElement[bool]] = []
     if where.since is not None:
-        query = query.where(c.stored > where.since)
+        conditions.append(statement.c.stored > where.since)
     if where.until is not None:
-        query = query.where(c.stored <= where.until)
+        conditions.append(statement.c.stored <= where.until)
     if where.after is not None:
-        query = query.where(order > where.after if where.ascending else order < where.after)
-    query = query.order_by(order if where.ascending else order.desc()).limit(limit)
-    return [_stored(row) for row in connection.execute(query)]
+        conditions.append(order > where.after if where.ascending else order < where.after)
+    return conditions

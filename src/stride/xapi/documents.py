@@ -52,6 +52,14 @@ def _tags(header: str) -> list[tuple[bool, str]]:
     return tags
 
 
+def not_modified(current: str, if_none_match: str | None) -> bool:
+    """Whether a GET's If-None-Match names the current ETag (weak comparison, RFC 9110 13.1.2):
+    the answer is then 304 Not Modified, without the content."""
+    if if_none_match is None:
+        return False
+    return any(tag in ("*", current) for _, tag in _tags(if_none_match))
+
+
 def check_preconditions(
     current: str | None,
     if_match: str | None,

@@ -121,6 +121,9 @@ def record_statements(
 def _prepare(scope: XapiScope, statement: dict[str, Any], version: str, now: datetime) -> _Prepared:
     fingerprint = content_hash(statement)
     statement_id = str(statement.get("id") or uuid.uuid4()).lower()
+    # The column holds what the statement shows (milliseconds), so `since` set to a stored
+    # value a client read leaves that statement out.
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     stored = rfc3339(now)
     document: dict[str, Any] = {"id": statement_id, **statement}
     document["id"] = statement_id
@@ -133,6 +136,7 @@ def _prepare(scope: XapiScope, statement: dict[str, Any], version: str, now: dat
     if statement["verb"]["id"] == VOIDED_VERB:
         voids = target["id"].lower()
     is_activity = target.get("objectType", "Activity") == "Activity"
+    refers_to = target["id"].lower() if target.get("objectType") == "StatementRef" else None
     learner = agent_learner_id(statement["actor"])
     registration = (statement.get("context") or {}).get("registration")
     row = {
@@ -143,6 +147,7 @@ def _prepare(scope: XapiScope, statement: dict[str, Any], version: str, now: dat
         "activity_key": iri_key(target["id"]) if is_activity else None,
         "registration": registration.lower() if registration else None,
         "voids": voids,
+        "refers_to": refers_to,
         "voided": False,
         "stored": now,
         "content_hash": fingerprint,

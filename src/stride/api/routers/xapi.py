@@ -44,6 +44,7 @@ from stride.tenancy.service import Principal, authenticate
 from stride.tenancy.tokens import authenticate_token, looks_like_token
 from stride.xapi.attachments import Contents, multipart_answer, read_multipart
 from stride.xapi.credentials import CredentialCache
+from stride.xapi.documents import etag, not_modified
 from stride.xapi.errors import InvalidStatement
 from stride.xapi.formats import accepted_languages
 from stride.xapi.mapping import rfc3339
@@ -320,6 +321,10 @@ async def get_statements(request: Request, principal: Reader, engine: EngineDep)
     if query.statement_id or query.voided_statement_id:
         document, stored = await run_in_threadpool(get_statement, engine, scope, query, languages)
         headers = {"Last-Modified": format_datetime(stored, usegmt=True)}
+        # A statement never changes; its rendering (format, language) is in the tag.
+        headers["ETag"] = etag(document + params.get("attachments", "false").encode())
+        if not_modified(headers["ETag"], request.headers.get("if-none-match")):
+            return Response(status_code=304, headers=headers)
         return await _answer(engine, scope, params, document, [document], headers)
     documents, cursor = await run_in_threadpool(find_statements, engine, scope, query, languages)
     more = "" if cursor is None else f"{request.url.path}?more={more_token(params, cursor)}"

@@ -45,6 +45,7 @@ from stride.xapi.documents import (
     DEFAULT_CONTENT_TYPE,
     DocumentKind,
     InvalidDocumentRequest,
+    not_modified,
 )
 from stride.xapi.identifiers import agent_learner_id, agent_of_learner_id
 
@@ -150,6 +151,8 @@ def _document_routes(kind: DocumentKind) -> None:
             "ETag": document.etag,
             "Last-Modified": format_datetime(document.updated, usegmt=True),
         }
+        if not_modified(document.etag, request.headers.get("if-none-match")):
+            return Response(status_code=304, headers=headers)
         return Response(document.content, headers=headers)
 
     async def delete(request: Request, principal: Writer, engine: EngineDep) -> Response:
