@@ -118,6 +118,8 @@ events = Table(
     Column("sent_as", String(64), nullable=True),
     UniqueConstraint("tenant_id", "event_id"),
     Index("ix_events_learner_time", "tenant_id", "learner_key", "event_time"),
+    # A tenant's log from a cursor (analytics projection, webhooks, live tail, exports).
+    Index("ix_events_tenant_seq", "tenant_id", "seq"),
 )
 
 # The log's key on PostgreSQL (0020), where `events` is partitioned by month of receipt and a
