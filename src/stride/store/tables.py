@@ -985,6 +985,7 @@ xapi_statements = Table(
     Index("ix_xapi_statements_registration", "tenant_id", "registration", "seq"),
     Index("ix_xapi_statements_stored", "tenant_id", "stored"),
     Index("ix_xapi_statements_voids", "tenant_id", "voids"),
+    Index("ix_xapi_statements_tenant_seq", "tenant_id", "seq"),  # unfiltered pages
     Index(
         "ix_xapi_statements_refers",
         "tenant_id",

@@ -11,7 +11,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    Table,
     and_,
     exists,
     insert,
@@ -159,8 +158,11 @@ def query_statements(
     """
     found = {row.seq: row for row in connection.execute(_direct_matches(tenant_id, where, limit))}
     if _filters_content(where):
-        for row in connection.execute(_referring_matches(tenant_id, where, limit)):
-            found.setdefault(row.seq, row)
+        referring = set(connection.execute(_referring_seqs(tenant_id, where, limit)).scalars())
+        if referring - found.keys():
+            rows = select(table).where(table.c.tenant_id == tenant_id, table.c.seq.in_(referring))
+            for row in connection.execute(rows):
+                found.setdefault(row.seq, row)
     seqs = sorted(found, reverse=not where.ascending)[:limit]
     return [_stored(found[seq]) for seq in seqs]
 
@@ -211,9 +213,9 @@ def _direct_matches(tenant_id: str, where: StatementFilter, limit: int) -> Selec
     return query.order_by(order if where.ascending else order.desc()).limit(limit)
 
 
-def _referring_matches(tenant_id: str, where: StatementFilter, limit: int) -> Select[Any]:
-    """Not-voided statements in the window whose StatementRef chain reaches a statement
-    matching `where` on its own content (voided or not).
+def _referring_seqs(tenant_id: str, where: StatementFilter, limit: int) -> Select[Any]:
+    """The seqs of the not-voided statements in the window whose StatementRef chain reaches
+    a statement matching `where` on its own content (voided or not).
 
     The chain starts from the statements that have a target (a partial index lists them,
     few beside the rest) and follows `refers_to` by the (tenant_id, statement_id) key; UNION
@@ -239,16 +241,15 @@ def _referring_matches(tenant_id: str, where: StatementFilter, limit: int) -> Se
         .where(hop.c.refers_to.is_not(None))
     )
     target = table.alias("target")
-    reaching = select(chain.c.seq).join_from(
-        chain,
-        target,
-        and_(target.c.tenant_id == tenant_id, target.c.statement_id == chain.c.target),
+    # EXISTS, not a join: the planner then walks the chain (a few rows) and probes each target
+    # by its key, rather than walking the tenant's statements and probing the chain.
+    reaches = (
+        exists()
+        .where(target.c.tenant_id == tenant_id, target.c.statement_id == chain.c.target)
+        .where(*_content_matches(target, tenant_id, where))
     )
-    reaching = reaching.where(*_content_matches(target, tenant_id, where))
-    c = table.c
-    order = c.seq if where.ascending else c.seq.desc()
-    query = select(table).where(c.tenant_id == tenant_id, c.seq.in_(reaching))
-    return query.order_by(order).limit(limit)
+    order = chain.c.seq if where.ascending else chain.c.seq.desc()
+    return select(chain.c.seq).where(reaches).distinct().order_by(order).limit(limit)
 
 
 def _content_matches(
@@ -282,9 +283,7 @@ def _content_matches(
     return conditions
 
 
-def _window(
-    statement: Table | Any, where: StatementFilter, order: Any
-) -> list[ColumnElement[bool]]:
+def _window(statement: Any, where: StatementFilter, order: Any) -> list[ColumnElement[bool]]:
     """The since/until and `more` cursor conditions, which apply to the statement returned."""
     conditions: list[ColumnElement[bool]] = []
     if where.since is not None:
