@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, text, tuple_
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from stride.analytics.coaching_fold import MeetingProgress
@@ -198,11 +198,11 @@ def add_content(
         ]
         _increment(connection, content_stats, ["tenant_id", "activity_id", "level"], rows)
         table = content_stats
+        # Every zero row of the tenant, not only this batch's: there are none other, and so
+        # the partial index ix_content_stats_zero answers it.
         connection.execute(
             delete(table).where(
-                table.c.tenant_id == tenant_id,
-                tuple_(table.c.activity_id, table.c.level).in_(list(stats)),
-                *(table.c[name] == 0 for name in STAT_FIELDS),
+                table.c.tenant_id == tenant_id, *(table.c[name] == 0 for name in STAT_FIELDS)
             )
         )
     if buckets:
@@ -213,12 +213,8 @@ def add_content(
         ]
         _increment(connection, content_buckets, keys, rows)
         table = content_buckets
-        connection.execute(
-            delete(table).where(
-                table.c.tenant_id == tenant_id,
-                tuple_(table.c.activity_id, table.c.kind, table.c.bucket).in_(list(buckets)),
-                table.c.learners == 0,
-            )
+        connection.execute(  # as above (ix_content_buckets_zero)
+            delete(table).where(table.c.tenant_id == tenant_id, table.c.learners == 0)
         )
 
 

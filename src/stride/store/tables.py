@@ -879,6 +879,22 @@ content_buckets = Table(
     info={"tenant_rollup": True},
 )
 
+# Content counters that came to zero are dropped after each batch, as the engagement counters
+# are (above); the partial indexes make finding them a probe (0024).
+_ZERO_CONTENT_STATS = (
+    "starts = 0 AND completions = 0 AND scored = 0 AND score_micros = 0 AND passed = 0"
+)
+for _table, _zero in (
+    (content_stats, _ZERO_CONTENT_STATS),
+    (content_buckets, "learners = 0"),
+):
+    Index(
+        f"ix_{_table.name}_zero",
+        _table.c.tenant_id,
+        sqlite_where=text(_zero),
+        postgresql_where=text(_zero),
+    )
+
 # Item analysis sums per item, added to by difference like content_stats. The rest score y of
 # a learner at an item is their mean first-attempt score over their OTHER items, in millionths
 # (integers, so sums are exact and order-free); x is 1 when the first attempt was correct.
