@@ -4,7 +4,7 @@ out of them before a refold."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import Connection
@@ -43,7 +43,8 @@ def project_engagement(
     for key, events in by_learner.items():
         zone = timezones.get(key, "UTC")
         days = [local_day(event.timestamp, zone) for event in events]
-        windows.extend(_windows(key, min(days), max(days), spans.get(key, {})))
+        types = {event.type for event in events}
+        windows.extend(_windows(key, min(days), max(days), types, spans.get(key, {})))
     before = _states(store.load_windows(connection, tenant_id, windows), spans)
     deltas = Deltas()
     changed_rows: list[store.PeriodRowTuple] = []
@@ -77,18 +78,27 @@ def forget_learner_engagement(connection: Connection, tenant_id: str, learner_ke
 
 
 def _windows(
-    key: str, first_day: date, last_day: date, spans: Mapping[SpanKey, tuple[int, int]]
+    key: str,
+    first_day: date,
+    last_day: date,
+    types: Collection[str],
+    spans: Mapping[SpanKey, tuple[int, int]],
 ) -> list[tuple[str, str, date, date]]:
     """Per kind, the periods whose rows a batch from `first_day` to `last_day` can affect:
     REACH around them, and around the previous last (or first) period of an event type
-    where the batch may move it (retention's latest return and first entry)."""
+    where the batch may move it (retention's latest return and first entry).
+
+    Only the batch's `types` (and any activity) can move: a learner's enrollment, long ago,
+    would otherwise pull every period since into each batch of their later activity.
+    """
     windows: list[tuple[str, str, date, date]] = []
     for kind in KINDS:
         low = period_index(first_day, kind)
         high = period_index(last_day, kind)
         wanted_low, wanted_high = low, high
-        for (span_kind, dimension, _), (first, last) in spans.items():
-            if span_kind == kind and dimension in RETENTION_DIMENSIONS:
+        for (span_kind, dimension, value), (first, last) in spans.items():
+            moves = dimension == "all" or (dimension == "type" and value in types)
+            if span_kind == kind and dimension in RETENTION_DIMENSIONS and moves:
                 if last < high:
                     wanted_low = min(wanted_low, last)
                 if first > low:
