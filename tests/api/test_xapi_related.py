@@ -39,6 +39,21 @@ def _ids(client: TestClient, tenant: TenantUnderTest, version: str, **params: st
     return {s["id"] for s in response.json()["statements"]}
 
 
+def statement_pages(
+    client: TestClient, headers: dict[str, str], params: dict[str, str]
+) -> list[list[str]]:
+    """The ids of every page of a query, following `more` to the end."""
+    pages: list[list[str]] = []
+    response = client.get("/xapi/statements", params=params, headers=headers)
+    while True:
+        assert response.status_code == 200, response.text
+        page = response.json()
+        pages.append([s["id"] for s in page["statements"]])
+        if not page["more"]:
+            return pages
+        response = client.get(page["more"], headers=headers)
+
+
 def _context(**activities: Any) -> dict[str, Any]:
     return {"contextActivities": activities}
 
@@ -151,16 +166,8 @@ def test_related_queries_combine_with_filters_paging_and_voiding(
         VOIDED, object={"objectType": "StatementRef", "id": ids[2]}, context={"instructor": BEA}
     )
     _post(client, tenant, void, "1.0.3")
-    pages: list[list[str]] = []
     query = {"agent": json.dumps(BEA), "related_agents": "true", "limit": "3"}
-    response = client.get("/xapi/statements", params=query, headers=xapi(tenant.admin_key))
-    while True:
-        assert response.status_code == 200, response.text
-        page = response.json()
-        pages.append([s["id"] for s in page["statements"]])
-        if not page["more"]:
-            break
-        response = client.get(page["more"], headers=xapi(tenant.admin_key))
+    pages = statement_pages(client, xapi(tenant.admin_key), query)
     expected = [void["id"], *ids[::-1]]
     expected.remove(ids[2])  # voided: left out of queries; the voiding statement is found
     assert pages == [expected[:3], expected[3:6], expected[6:]]

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.test_xapi import xapi
+from tests.api.test_xapi_related import statement_pages
 from tests.fixtures.tenant import TenantUnderTest
 from tests.xapi_fixtures import simple_statement
 
@@ -92,19 +93,8 @@ def test_the_rule_applies_down_a_chain_and_time_applies_to_the_statement_returne
     assert _found(client, tenant, version, activity=TRAINING, since=stored) == chain[:2]
     assert _found(client, tenant, version, activity=TRAINING, until=stored) == chain[2:]
 
-    pages: list[list[str]] = []
-    response = client.get(
-        "/xapi/statements",
-        params={"activity": TRAINING, "limit": "2"},
-        headers=xapi(tenant.admin_key, version),
-    )
-    while True:
-        assert response.status_code == 200, response.text
-        page = response.json()
-        pages.append([s["id"] for s in page["statements"]])
-        if not page["more"]:
-            break
-        response = client.get(page["more"], headers=xapi(tenant.admin_key, version))
+    query = {"activity": TRAINING, "limit": "2"}
+    pages = statement_pages(client, xapi(tenant.admin_key, version), query)
     assert pages == [chain[:2], chain[2:]]
 
 

@@ -668,24 +668,6 @@ Index(
     engagement_rolling.c.day,
 )
 
-# Counter rows that came to zero are deleted after each batch (so the tables hold the same rows
-# whatever the arrival order); these partial indexes make finding them a probe, not a scan.
-_ZERO_COUNTS = (
-    "learners = 0 AND new_learners = 0 AND continuing = 0 AND events = 0 AND active_ms = 0 "
-    "AND sessions = 0"
-)
-for _table, _zero in (
-    (engagement_counts, _ZERO_COUNTS),
-    (engagement_rolling, "learners = 0"),
-    (retention_counts, "learners = 0"),
-):
-    Index(
-        f"ix_{_table.name}_zero",
-        _table.c.tenant_id,
-        sqlite_where=text(_zero),
-        postgresql_where=text(_zero),
-    )
-
 # Analytics rollups: funnels, content, items, outcomes (0010).
 
 # Usage, metrics and funnels (docs/analytics-usage.md), all by UTC day. Tenant-level counters
@@ -879,12 +861,19 @@ content_buckets = Table(
     info={"tenant_rollup": True},
 )
 
-# Content counters that came to zero are dropped after each batch, as the engagement counters
-# are (above); the partial indexes make finding them a probe (0024).
+# Counter rows that came to zero are deleted after each batch (so the tables hold the same rows
+# whatever the arrival order); these partial indexes make finding them a probe, not a scan.
+_ZERO_COUNTS = (
+    "learners = 0 AND new_learners = 0 AND continuing = 0 AND events = 0 AND active_ms = 0 "
+    "AND sessions = 0"
+)
 _ZERO_CONTENT_STATS = (
     "starts = 0 AND completions = 0 AND scored = 0 AND score_micros = 0 AND passed = 0"
 )
 for _table, _zero in (
+    (engagement_counts, _ZERO_COUNTS),
+    (engagement_rolling, "learners = 0"),
+    (retention_counts, "learners = 0"),
     (content_stats, _ZERO_CONTENT_STATS),
     (content_buckets, "learners = 0"),
 ):
