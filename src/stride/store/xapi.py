@@ -159,10 +159,10 @@ def query_statements(
     found = {row.seq: row for row in connection.execute(_direct_matches(tenant_id, where, limit))}
     if _filters_content(where):
         referring = set(connection.execute(_referring_seqs(tenant_id, where, limit)).scalars())
-        if referring - found.keys():
-            rows = select(table).where(table.c.tenant_id == tenant_id, table.c.seq.in_(referring))
-            for row in connection.execute(rows):
-                found.setdefault(row.seq, row)
+        missing = referring - found.keys()  # a statement may match both ways
+        if missing:
+            rows = select(table).where(table.c.tenant_id == tenant_id, table.c.seq.in_(missing))
+            found.update((row.seq, row) for row in connection.execute(rows))
     seqs = sorted(found, reverse=not where.ascending)[:limit]
     return [_stored(found[seq]) for seq in seqs]
 
