@@ -2,13 +2,17 @@
 
 Batches of one tenant that arrive while another is being written are stored together, in one
 transaction (stride.ingest.group_commit); each still gets its own outcomes.
+
+A caller whose events come with rows of its own (the xAPI statements they were made from)
+passes `before_append`: it writes those rows in the events' transaction, so both commit or
+neither does.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -47,6 +51,7 @@ __all__ = [
     "CONFLICT_ERROR",
     "CONSENT_ERROR",
     "GROUP_MAX_EVENTS",
+    "BeforeAppend",
     "EventOutcome",
     "EventStatus",
     "IngestReport",
@@ -59,6 +64,10 @@ __all__ = [
 # only makes the requests in it wait longer.
 GROUP_MAX_EVENTS = 5000
 
+# Writes a caller's own rows in the transaction that appends its batch; raising refuses the
+# batch (the other batches of its group are then stored without it).
+BeforeAppend = Callable[[Connection], None]
+
 
 @dataclass(frozen=True)
 class _Prepared:
@@ -69,6 +78,7 @@ class _Prepared:
     pii: PiiTally
     received_at: datetime
     policy: PrivacyPolicy
+    before_append: BeforeAppend | None
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class _Request:
     raw_events: Sequence[Any]
     limits: ValidationLimits
     received_at: datetime
+    before_append: BeforeAppend | None = None
 
 
 _Outcomes = dict[int, EventOutcome]
@@ -94,12 +105,14 @@ def ingest_events(
     raw_events: Sequence[Any],
     limits: ValidationLimits,
     received_at: datetime,
+    before_append: BeforeAppend | None = None,
 ) -> IngestReport:
     """Record a batch; valid events are kept whatever their neighbours are.
 
-    Returns one outcome per input event, in input order.
+    Returns one outcome per input event, in input order. An error raised by `before_append`
+    is raised here, and nothing of the batch is stored.
     """
-    request = _Request(scope, raw_events, limits, received_at)
+    request = _Request(scope, raw_events, limits, received_at, before_append)
     store = partial(_ingest_group, engine, scope.tenant_id)
     return _committer(engine).run(scope.tenant_id, request, max(1, len(raw_events)), store)
 
@@ -125,7 +138,11 @@ def _ingest_group(
         policy = get_policy(connection, tenant_id)
     prepared = [_prepare_batch(request, policy) for request in requests]
     # Only an empty batch has nothing to write: rejected events are counted too.
-    writes = [n for n, b in enumerate(prepared) if b.candidates or b.pii.counts or b.earlier]
+    writes = [
+        n
+        for n, b in enumerate(prepared)
+        if b.candidates or b.pii.counts or b.earlier or b.before_append
+    ]
     stored = _store_group(engine, tenant_id, [prepared[n] for n in writes]) if writes else []
     written = dict(zip(writes, stored, strict=True))
     if writes:
@@ -171,7 +188,7 @@ def _prepare_batch(request: _Request, policy: PrivacyPolicy) -> _Prepared:
             candidates[candidate.event_id] = candidate
         else:  # the same id twice in one batch: the first one stands
             outcomes[index] = _repeat(candidate, earlier.content_hash)
-    return _Prepared(candidates, outcomes, pii, received_at, policy)
+    return _Prepared(candidates, outcomes, pii, received_at, policy, request.before_append)
 
 
 def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -> list[_Outcomes]:
@@ -189,6 +206,9 @@ def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -
         for batch in batches:
             add_pii_findings(connection, tenant_id, batch.received_at.date(), batch.pii.counts)
         share_tenant_writes(connection, tenant_id)  # before the learners: one lock order
+        for batch in batches:  # e.g. the statements the events were made from
+            if batch.before_append is not None:
+                batch.before_append(connection)
         # Under that lock: linking an alias waits for it, so none moves meanwhile.
         _send_aliases_to_learners(connection, tenant_id, chosen)
         learners = {candidate.recorded.learner_key for _, candidate in chosen.values()}

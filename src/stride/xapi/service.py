@@ -17,7 +17,6 @@ from stride.events.validation import ValidationLimits
 from stride.ingest.pipeline import IngestReport, TenantScope, ingest_events
 from stride.privacy.pseudonym import learner_key
 from stride.store import xapi as repo
-from stride.store.transactions import write_transaction
 from stride.xapi.attachments import Contents, request_errors, store_attachments
 from stride.xapi.comparison import content_hash
 from stride.xapi.errors import InvalidStatement
@@ -69,7 +68,7 @@ def record_statements(
     limits: ValidationLimits,
     contents: Contents | None = None,
 ) -> Recorded:
-    """Store a batch, all or nothing, then ingest their events; return the ids in order.
+    """Store a batch, all or nothing, with their events; return the ids in order.
 
     `contents` holds the attachment parts of a multipart/mixed request by sha2 (None: the
     request was application/json); see stride.xapi.attachments.
@@ -91,31 +90,50 @@ def record_statements(
                 [FieldError(f"[{index}].id", "another statement of this batch has this id")],
             )
         seen.add(item.statement_id)
-    with write_transaction(engine) as connection:
-        stored = repo.find_hashes(connection, scope.tenant_id, seen)
-        _check_repeats(prepared, stored)
-        fresh = [p for p in prepared if p.statement_id not in stored]
-        targets = {p.voids: i for i, p in enumerate(fresh) if p.voids is not None}
-        _check_voiding_targets(connection, scope.tenant_id, fresh, targets)
-        late = repo.voided_by_stored(connection, scope.tenant_id, [p.statement_id for p in fresh])
-        for item in fresh:
-            item.row["voided"] = item.statement_id in targets or item.statement_id in late
-        # In id order, so concurrent batches with shared ids take the index locks in one order.
-        rows = sorted((p.row for p in fresh), key=lambda row: str(row["statement_id"]))
-        inserted = repo.insert_statements(connection, rows)
-        if len(inserted) < len(fresh):  # a concurrent request stored some of these ids first
-            lost = [p for p in fresh if p.statement_id not in inserted]
-            _check_repeats(lost, repo.find_hashes(connection, scope.tenant_id, seen))
-        kept = [(p.row, p.document) for p in fresh if p.statement_id in inserted]
-        store_attachments(connection, scope.learner_secret, kept, contents)
-        _index_related(connection, scope, kept)
-        new_ids = {p.statement_id for p in fresh}
-        repo.mark_voided(connection, scope.tenant_id, [t for t in targets if t not in new_ids])
+    inserted: set[str] = set()
+
+    def store_statements(connection: Connection) -> None:
+        inserted.clear()  # a group that failed is stored again, batch by batch
+        inserted.update(_store_statements(connection, scope, prepared, seen, contents))
+
+    # The statements and their events commit together: a statement is never stored without
+    # its events folded, nor an event without the statement it came from.
     events = [e for p in prepared if (e := statement_to_event(p.document)) is not None]
-    report = None
-    if events:
-        report = ingest_events(engine, scope.ingest_scope, events, limits, now)
-    return Recorded([p.statement_id for p in prepared], len(inserted), report)
+    report = ingest_events(
+        engine, scope.ingest_scope, events, limits, now, before_append=store_statements
+    )
+    return Recorded([p.statement_id for p in prepared], len(inserted), report if events else None)
+
+
+def _store_statements(
+    connection: Connection,
+    scope: XapiScope,
+    prepared: Sequence[_Prepared],
+    ids: set[str],
+    contents: Contents | None,
+) -> set[str]:
+    """Store the batch's statements that are new; the ids stored. Raises Conflict for an id
+    stored with other content and InvalidStatement for a voiding statement's wrong target."""
+    stored = repo.find_hashes(connection, scope.tenant_id, ids)
+    _check_repeats(prepared, stored)
+    fresh = [p for p in prepared if p.statement_id not in stored]
+    targets = {p.voids: i for i, p in enumerate(fresh) if p.voids is not None}
+    _check_voiding_targets(connection, scope.tenant_id, fresh, targets)
+    late = repo.voided_by_stored(connection, scope.tenant_id, [p.statement_id for p in fresh])
+    for item in fresh:
+        item.row["voided"] = item.statement_id in targets or item.statement_id in late
+    # In id order, so concurrent batches with shared ids take the index locks in one order.
+    rows = sorted((p.row for p in fresh), key=lambda row: str(row["statement_id"]))
+    inserted = repo.insert_statements(connection, rows)
+    if len(inserted) < len(fresh):  # a concurrent request stored some of these ids first
+        lost = [p for p in fresh if p.statement_id not in inserted]
+        _check_repeats(lost, repo.find_hashes(connection, scope.tenant_id, ids))
+    kept = [(p.row, p.document) for p in fresh if p.statement_id in inserted]
+    store_attachments(connection, scope.learner_secret, kept, contents)
+    _index_related(connection, scope, kept)
+    new_ids = {p.statement_id for p in fresh}
+    repo.mark_voided(connection, scope.tenant_id, [t for t in targets if t not in new_ids])
+    return set(inserted)
 
 
 def _prepare(scope: XapiScope, statement: dict[str, Any], version: str, now: datetime) -> _Prepared:
