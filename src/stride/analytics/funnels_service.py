@@ -58,9 +58,7 @@ def learner_paths(
     check_funnel(request)
     window = int(request.window_days * 86_400_000)
     entry = (_ms(request.entered_from), _ms(request.entered_to, 1))
-    found = store.funnel_times(connection, tenant_id, request.steps)
-    learners = list(found)
-    occurrences = [[found[key].get(step, []) for key in learners] for step in request.steps]
+    learners, occurrences = store.funnel_times(connection, tenant_id, request.steps)
     if request.order is FunnelOrder.SEQUENTIAL:
         return learners, sequential_paths(request.steps, occurrences, window, entry)
     paths = [

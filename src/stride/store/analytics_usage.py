@@ -368,40 +368,36 @@ def _cell_filter(
 
 def funnel_times(
     connection: Connection, tenant_id: str, steps: Sequence[str]
-) -> dict[str, dict[str, list[int]]]:
-    """learner -> step key -> times, for the learners who did the first step: per step key one
-    range of the primary key (tenant, step, learner), its stored times parsed in one call."""
-    sql = _funnel_sql(connection)
+) -> tuple[list[str], list[list[list[int]]]]:
+    """The learners who did the first step and, per step (in `steps` order), each one's stored
+    times ([] where none). One query: the first step's range of the primary key (tenant, step,
+    learner), each other step looked up by key for those learners; the times of a step are
+    parsed in one call, as one JSON array of the stored texts."""
     keys = list(dict.fromkeys(steps))
-    found: dict[str, dict[str, list[int]]] = {
-        learner: {keys[0]: times}
-        for learner, times in _step_times(connection, sql, (tenant_id, keys[0])).items()
-    }
-    for step in keys[1:]:
-        if not found:
-            break
-        for learner, times in _step_times(connection, sql, (tenant_id, step)).items():
-            if learner in found:
-                found[learner][step] = times
-    return found
-
-
-def _step_times(connection: Connection, sql: str, params: tuple[str, ...]) -> dict[str, list[int]]:
-    rows = connection.exec_driver_sql(sql, params).fetchall()
+    sql = _funnel_sql(connection, len(keys))
+    rows = connection.exec_driver_sql(sql, (*keys[1:], tenant_id, keys[0])).fetchall()
     if not rows:
-        return {}
-    keys, texts = zip(*rows, strict=True)
-    # The stored JSON texts joined into one array: parsed in one call, not one per learner.
-    lists: list[list[int]] = orjson.loads("[" + ",".join(texts) + "]")
-    return dict(zip(keys, lists, strict=True))
+        return [], [[] for _ in steps]
+    columns = list(zip(*rows, strict=True))
+    parsed = {
+        key: orjson.loads("[" + ",".join(text or "[]" for text in column) + "]")
+        for key, column in zip(keys, columns[1:], strict=True)
+    }
+    return list(columns[0]), [parsed[step] for step in steps]
 
 
-_FUNNEL_WHERE = "FROM funnel_steps WHERE tenant_id = %s AND step = %s"
-
-
-def _funnel_sql(connection: Connection) -> str:
-    """A step's rows, the times as the stored JSON text (on PostgreSQL cast to text: orjson
-    parses it several times faster than the driver's jsonb loader)."""
-    if connection.dialect.name == "postgresql":
-        return f"SELECT learner_key, times::text {_FUNNEL_WHERE}" % ("%s", "%s")
-    return f"SELECT learner_key, times {_FUNNEL_WHERE}" % ("?", "?")
+def _funnel_sql(connection: Connection, steps: int) -> str:
+    """Every step's times as the stored JSON text (on PostgreSQL cast to text: orjson parses
+    it several times faster than the driver's jsonb loader), beside the first step's learner."""
+    postgresql = connection.dialect.name == "postgresql"
+    mark = "%s" if postgresql else "?"
+    times = ", ".join(f"s{n}.times{'::text' if postgresql else ''}" for n in range(steps))
+    joins = "".join(
+        f" LEFT JOIN funnel_steps AS s{n} ON s{n}.tenant_id = s0.tenant_id"
+        f" AND s{n}.step = {mark} AND s{n}.learner_key = s0.learner_key"
+        for n in range(1, steps)
+    )
+    return (
+        f"SELECT s0.learner_key, {times} FROM funnel_steps AS s0{joins} "
+        f"WHERE s0.tenant_id = {mark} AND s0.step = {mark}"
+    )
