@@ -568,6 +568,7 @@ engagement_learner_periods = Table(
         "kind",
         "period_start",
     ),
+    sqlite_with_rowid=False,  # a learner's rows lie together (0025)
 )
 
 # A learner's first and last active period per kind and group.
@@ -591,6 +592,7 @@ engagement_learner_spans = Table(
         "kind",
         "first_start",
     ),
+    sqlite_with_rowid=False,  # a learner's rows lie together (0025)
 )
 
 # Anonymous counters per period and group: active, new and continuing learners, events,
