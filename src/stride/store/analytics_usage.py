@@ -388,16 +388,20 @@ def funnel_times(
 
 def _funnel_sql(connection: Connection, steps: int) -> str:
     """Every step's times as the stored JSON text (on PostgreSQL cast to text: orjson parses
-    it several times faster than the driver's jsonb loader), beside the first step's learner."""
+    it several times faster than the driver's jsonb loader), beside the first step's learner.
+
+    The later steps are correlated subqueries, each one probe of the primary key: a join let
+    PostgreSQL, with no statistics yet on a young table, pair every row of one step with every
+    row of the next."""
     postgresql = connection.dialect.name == "postgresql"
     mark = "%s" if postgresql else "?"
-    times = ", ".join(f"s{n}.times{'::text' if postgresql else ''}" for n in range(steps))
-    joins = "".join(
-        f" LEFT JOIN funnel_steps AS s{n} ON s{n}.tenant_id = s0.tenant_id"
-        f" AND s{n}.step = {mark} AND s{n}.learner_key = s0.learner_key"
-        for n in range(1, steps)
+    cast = "::text" if postgresql else ""
+    later = "".join(
+        f", (SELECT s.times{cast} FROM funnel_steps AS s WHERE s.tenant_id = f.tenant_id"
+        f" AND s.step = {mark} AND s.learner_key = f.learner_key)"
+        for _ in range(1, steps)
     )
     return (
-        f"SELECT s0.learner_key, {times} FROM funnel_steps AS s0{joins} "
-        f"WHERE s0.tenant_id = {mark} AND s0.step = {mark}"
+        f"SELECT f.learner_key, f.times{cast}{later} FROM funnel_steps AS f "
+        f"WHERE f.tenant_id = {mark} AND f.step = {mark}"
     )
