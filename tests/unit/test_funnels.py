@@ -186,7 +186,12 @@ def _random_funnel(rng: random.Random) -> tuple[list[str], list[list[list[int]]]
 
 
 def test_the_vectorized_sequential_funnel_equals_the_definition() -> None:
-    from stride.analytics.funnels_vector import sequential_paths, stopped_at, summarize_paths
+    from stride.analytics.funnels_vector import (
+        ragged,
+        sequential_paths,
+        stopped_at,
+        summarize_paths,
+    )
 
     rng = random.Random(11)
     for _ in range(300):
@@ -194,7 +199,7 @@ def test_the_vectorized_sequential_funnel_equals_the_definition() -> None:
         window = rng.choice([DAY, 3 * DAY, 14 * DAY, 365 * DAY])
         entry = rng.choice([(None, None), (5 * DAY, None), (None, 20 * DAY), (2 * DAY, 9 * DAY)])
         learners = [f"l{n:02}" for n in range(len(occurrences[0]))]
-        paths = sequential_paths(keys, occurrences, window, entry)
+        paths = sequential_paths(keys, [ragged(o) for o in occurrences], window, entry)
         expected = {
             learner: learner_path(keys, [o[n] for o in occurrences], window, SEQ, entry, True)
             for n, learner in enumerate(learners)

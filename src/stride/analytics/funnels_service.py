@@ -10,12 +10,18 @@ import numpy as np
 from sqlalchemy import Connection
 
 from stride.analytics.funnels import FunnelOrder, learner_path
-from stride.analytics.funnels_vector import Paths, sequential_paths, stopped_at, summarize_paths
+from stride.analytics.funnels_vector import (
+    Paths,
+    rows_of,
+    sequential_paths,
+    stopped_at,
+    summarize_paths,
+)
 from stride.analytics.usage_fold import epoch_ms
 from stride.analytics.usage_views import DropOffLearner, DropOffsView, FunnelStep, FunnelView
 from stride.errors import FieldError, InvalidInput
 from stride.events.types import EVENT_TYPE_PATTERN
-from stride.store import analytics_usage as store
+from stride.store.funnel_times import funnel_times
 
 MIN_STEPS, MAX_STEPS = 2, 10
 MAX_WINDOW_DAYS = 365
@@ -58,11 +64,12 @@ def learner_paths(
     check_funnel(request)
     window = int(request.window_days * 86_400_000)
     entry = (_ms(request.entered_from), _ms(request.entered_to, 1))
-    learners, occurrences = store.funnel_times(connection, tenant_id, request.steps)
+    learners, occurrences = funnel_times(connection, tenant_id, request.steps)
     if request.order is FunnelOrder.SEQUENTIAL:
         return learners, sequential_paths(request.steps, occurrences, window, entry)
+    lists = [rows_of(times) for times in occurrences]
     paths = [
-        learner_path(request.steps, [o[n] for o in occurrences], window, request.order, entry, True)
+        learner_path(request.steps, [o[n] for o in lists], window, request.order, entry, True)
         for n in range(len(learners))
     ]
     times = np.zeros((len(paths), len(request.steps)), dtype=np.int64)

@@ -18,6 +18,9 @@ from numpy.typing import NDArray
 from stride.analytics.funnels import StepFigures
 
 _NONE = np.iinfo(np.int64).max
+# Learners' lists of times as (values row after row, length of each row), as
+# stride.store.funnel_times reads them: no Python object per learner or per time.
+Ragged = tuple[NDArray[np.int64], NDArray[np.int64]]
 
 
 @dataclass(frozen=True)
@@ -29,30 +32,45 @@ class Paths:
     times: NDArray[np.int64]
 
 
-def _padded(lists: Sequence[Sequence[int]]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """The lists as rows of a matrix (ascending, as stored) and which cells hold a time."""
+def ragged(lists: Sequence[Sequence[int]]) -> Ragged:
+    """Lists of times as (values row after row, length of each row)."""
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    total = int(lengths.sum())
+    values = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
+    return values, lengths
+
+
+def rows_of(times: Ragged) -> list[list[int]]:
+    """The lists of `ragged`, back as Python lists."""
+    values, lengths = times
+    return (
+        [row.tolist() for row in np.split(values, np.cumsum(lengths)[:-1])] if len(lengths) else []
+    )
+
+
+def _padded(times: Ragged) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """The rows as a matrix (ascending, as stored) and which cells hold a time."""
+    flat, lengths = times
+    learners, total = len(lengths), len(flat)
     width = max(int(lengths.max(initial=0)), 1)
-    values = np.zeros((len(lists), width), dtype=np.int64)
-    held = np.zeros((len(lists), width), dtype=np.bool_)
-    rows = np.repeat(np.arange(len(lists)), lengths)
+    values = np.zeros((learners, width), dtype=np.int64)
+    held = np.zeros((learners, width), dtype=np.bool_)
+    rows = np.repeat(np.arange(learners), lengths)
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
     columns = np.arange(total) - starts
-    values[rows, columns] = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=total)
+    values[rows, columns] = flat
     held[rows, columns] = True
     return values, held
 
 
 def sequential_paths(
     keys: Sequence[str],
-    occurrences: Sequence[Sequence[Sequence[int]]],
+    occurrences: Sequence[Ragged],
     window_ms: int,
     entry: tuple[int | None, int | None] = (None, None),
 ) -> Paths:
-    """`occurrences[k][n]`: learner n's times of step k, ascending without repeats. Each
+    """`occurrences[k]`, row n: learner n's times of step k, ascending without repeats. Each
     learner's deepest attempt (the earliest start on a tie), as `learner_path` finds it."""
-    learners = len(occurrences[0]) if occurrences else 0
+    learners = len(occurrences[0][1]) if occurrences else 0
     starts, valid = _padded(occurrences[0])
     low, high = entry
     if low is not None:
@@ -65,7 +83,7 @@ def sequential_paths(
     reached = valid.astype(np.int64)
     times = [np.where(valid, starts, 0)]
     for k in range(1, len(keys)):
-        step, held = _padded(occurrences[k]) if learners else _padded([])
+        step, held = _padded(occurrences[k])
         later = step[:, None, :] > previous[:, :, None]
         if keys[k] != keys[k - 1]:
             later |= step[:, None, :] == previous[:, :, None]

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Table, and_, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -364,44 +363,3 @@ def _cell_filter(
         table.c.day >= days[0],
         table.c.day < days[1],
     ]
-
-
-def funnel_times(
-    connection: Connection, tenant_id: str, steps: Sequence[str]
-) -> tuple[list[str], list[list[list[int]]]]:
-    """The learners who did the first step and, per step (in `steps` order), each one's stored
-    times ([] where none). One query: the first step's range of the primary key (tenant, step,
-    learner), each other step looked up by key for those learners; the times of a step are
-    parsed in one call, as one JSON array of the stored texts."""
-    keys = list(dict.fromkeys(steps))
-    sql = _funnel_sql(connection, len(keys))
-    rows = connection.exec_driver_sql(sql, (*keys[1:], tenant_id, keys[0])).fetchall()
-    if not rows:
-        return [], [[] for _ in steps]
-    columns = list(zip(*rows, strict=True))
-    parsed = {
-        key: orjson.loads("[" + ",".join(text or "[]" for text in column) + "]")
-        for key, column in zip(keys, columns[1:], strict=True)
-    }
-    return list(columns[0]), [parsed[step] for step in steps]
-
-
-def _funnel_sql(connection: Connection, steps: int) -> str:
-    """Every step's times as the stored JSON text (on PostgreSQL cast to text: orjson parses
-    it several times faster than the driver's jsonb loader), beside the first step's learner.
-
-    The later steps are correlated subqueries, each one probe of the primary key: a join let
-    PostgreSQL, with no statistics yet on a young table, pair every row of one step with every
-    row of the next."""
-    postgresql = connection.dialect.name == "postgresql"
-    mark = "%s" if postgresql else "?"
-    cast = "::text" if postgresql else ""
-    later = "".join(
-        f", (SELECT s.times{cast} FROM funnel_steps AS s WHERE s.tenant_id = f.tenant_id"
-        f" AND s.step = {mark} AND s.learner_key = f.learner_key)"
-        for _ in range(1, steps)
-    )
-    return (
-        f"SELECT f.learner_key, f.times{cast}{later} FROM funnel_steps AS f "
-        f"WHERE f.tenant_id = {mark} AND f.step = {mark}"
-    )
