@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import Engine, insert
 
 from stride.analytics.funnels_vector import rows_of
 from stride.store.funnel_times import _step_sql, funnel_times
 from stride.store.tables import funnel_steps
+from stride.store.tenant_context import tenant_context
 
 STEPS = ("enrollment.created", "activity.progressed", "assessment.submitted")
 
@@ -76,3 +78,17 @@ def test_times_stored_as_other_json_numbers_still_read(engine: Engine) -> None:
     with engine.connect() as connection:
         learners, [times] = funnel_times(connection, tenant, STEPS[:1])
     assert dict(zip(learners, rows_of(times), strict=True)) == {"a": [1, 2], "b": []}
+
+
+@pytest.mark.postgres
+def test_the_read_acts_for_its_tenant_under_row_level_security(
+    postgres_engine: Engine, app_role_engine: Engine
+) -> None:
+    """As Stride connects in production (an ordinary role, row security binding), acting for
+    its tenant, the read sees that tenant's rows."""
+    tenant = str(uuid.uuid4())
+    stored = _fill(postgres_engine, tenant, 5)
+    with tenant_context(tenant), app_role_engine.connect() as connection:
+        learners, occurrences = funnel_times(connection, tenant, STEPS)
+    assert sorted(learners) == sorted(stored)
+    assert sum(len(rows_of(times)) for times in occurrences) == 3 * len(stored)

@@ -51,13 +51,14 @@ def _step_sql(connection: Connection) -> str:
 def _step_times(
     connection: Connection, sql: str, tenant_id: str, step: str
 ) -> tuple[list[str], Ragged]:
-    # The driver's own cursor: its plain tuples cost a fraction of SQLAlchemy's rows here.
-    cursor = connection.connection.cursor()
+    # Executed through SQLAlchemy (its transaction begins, with the tenant setting that
+    # PostgreSQL's row security reads), fetched from the driver's cursor: its plain tuples
+    # cost a fraction of SQLAlchemy's rows here.
+    result = connection.exec_driver_sql(sql, (tenant_id, step))
     try:
-        cursor.execute(sql, (tenant_id, step))
-        rows = cursor.fetchall()
+        rows = result.cursor.fetchall() if result.cursor is not None else []
     finally:
-        cursor.close()
+        result.close()
     if not rows:
         return [], _empty(0)
     learners = [row[0] for row in rows]
