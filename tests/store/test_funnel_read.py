@@ -10,8 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import Engine, insert
 
-from stride.analytics.funnels_vector import rows_of
-from stride.store.funnel_times import _step_sql, funnel_times
+from stride.store.funnel_times import _step_sql, funnel_times, rows_of
 from stride.store.tables import funnel_steps
 from stride.store.tenant_context import tenant_context
 

@@ -10,18 +10,12 @@ import numpy as np
 from sqlalchemy import Connection
 
 from stride.analytics.funnels import FunnelOrder, learner_path
-from stride.analytics.funnels_vector import (
-    Paths,
-    rows_of,
-    sequential_paths,
-    stopped_at,
-    summarize_paths,
-)
+from stride.analytics.funnels_vector import Paths, sequential_paths, stopped_at, summarize_paths
 from stride.analytics.usage_fold import epoch_ms
 from stride.analytics.usage_views import DropOffLearner, DropOffsView, FunnelStep, FunnelView
 from stride.errors import FieldError, InvalidInput
 from stride.events.types import EVENT_TYPE_PATTERN
-from stride.store.funnel_times import funnel_times
+from stride.store.funnel_times import funnel_times, rows_of
 
 MIN_STEPS, MAX_STEPS = 2, 10
 MAX_WINDOW_DAYS = 365

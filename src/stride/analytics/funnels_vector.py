@@ -10,7 +10,6 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,21 +29,6 @@ class Paths:
 
     reached: NDArray[np.int64]
     times: NDArray[np.int64]
-
-
-def ragged(lists: Sequence[Sequence[int]]) -> Ragged:
-    """Lists of times as (values row after row, length of each row)."""
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    values = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
-    return values, lengths
-
-
-def rows_of(times: Ragged) -> list[list[int]]:
-    """The lists of `ragged`, back as Python lists."""
-    values, lengths = times
-    return (
-        [row.tolist() for row in np.split(values, np.cumsum(lengths)[:-1])] if len(lengths) else []
-    )
 
 
 def _padded(times: Ragged) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 import orjson
@@ -71,10 +71,23 @@ def _step_times(
     lengths = np.where(sizes > 2, commas + 1, 0)
     values = _integers("".join(texts).replace("[]", "").replace("][", ",")[1:-1])
     if values is None or len(values) != int(lengths.sum()):  # not plain integers: as JSON
-        lists = orjson.loads("[" + ",".join(texts) + "]")
-        values = np.fromiter((t for times in lists for t in times), dtype=np.int64)
-        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        return learners, ragged(orjson.loads("[" + ",".join(texts) + "]"))
     return learners, (values, lengths)
+
+
+def ragged(lists: Sequence[Sequence[int]]) -> Ragged:
+    """Lists of times as (values row after row, length of each row)."""
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    values = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
+    return values, lengths
+
+
+def rows_of(times: Ragged) -> list[list[int]]:
+    """The lists of `ragged`, back as Python lists."""
+    values, lengths = times
+    if not len(lengths):
+        return []
+    return [row.tolist() for row in np.split(values, np.cumsum(lengths)[:-1])]
 
 
 def _integers(text: str) -> NDArray[np.int64] | None:
