@@ -8,8 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select
 
 from stride.progress.activity import ActivityProgress, ActivityStatus
 from stride.progress.mastery import SkillMastery
@@ -25,7 +24,7 @@ from stride.store.tables import (
     learner_points,
     learner_skills,
 )
-from stride.store.upsert import insert_missing
+from stride.store.upsert import add_to_rows, insert_missing
 
 
 @dataclass(frozen=True)
@@ -102,22 +101,6 @@ def logged_payloads(
     return {event_id: payload for event_id, payload in connection.execute(query)}
 
 
-def _increment(
-    connection: Connection, table: Table, keys: tuple[str, ...], column: str, rows: list[Any]
-) -> None:
-    """Add each row's `column` to the stored value (inserting it when absent): sums commute,
-    so the result does not depend on the order batches arrive in."""
-    if not rows:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={column: table.c[column] + statement.excluded[column]},
-    )
-    connection.execute(statement, rows)
-
-
 def add_points(
     connection: Connection, tenant_id: str, points: Mapping[tuple[str, date], int]
 ) -> None:
@@ -126,7 +109,7 @@ def add_points(
         for (key, week), value in sorted(points.items())
         if value
     ]
-    _increment(connection, learner_points, ("tenant_id", "learner_key", "week"), "points", rows)
+    add_to_rows(connection, learner_points, rows)
 
 
 def add_counters(
@@ -137,8 +120,7 @@ def add_counters(
         for (key, counter), value in sorted(counts.items())
         if value
     ]
-    keys = ("tenant_id", "learner_key", "counter")
-    _increment(connection, learner_counters, keys, "value", rows)
+    add_to_rows(connection, learner_counters, rows)
 
 
 def load_counters(

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from stride.analytics.coaching_fold import MeetingProgress
 from stride.analytics.content_buckets import bucket_of
@@ -32,6 +31,7 @@ from stride.store.tables import (
     learner_modules,
     learner_skills,
 )
+from stride.store.upsert import add_to_rows
 
 _ITEM_COLUMNS = (
     "learner_key",
@@ -168,16 +168,6 @@ def learner_module_rows(
     return [ModuleProgress(*r) for r in rows]
 
 
-def _increment(connection: Connection, table: Any, keys: list[str], rows: list[Any]) -> None:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    sums = [c.name for c in table.columns if c.name not in keys]
-    statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in sums}
-    )
-    connection.execute(statement, rows)
-
-
 def add_content(
     connection: Connection,
     tenant_id: str,
@@ -196,26 +186,18 @@ def add_content(
             }
             for (a, level), v in sorted(stats.items())
         ]
-        _increment(connection, content_stats, ["tenant_id", "activity_id", "level"], rows)
-        table = content_stats
+        add_to_rows(connection, content_stats, rows)
         # Every zero row of the tenant, not only this batch's: there are none other, and so
         # the partial index ix_content_stats_zero answers it.
-        connection.execute(
-            delete(table).where(
-                table.c.tenant_id == tenant_id, *(table.c[name] == 0 for name in STAT_FIELDS)
-            )
-        )
+        connection.execute(_ZERO_CONTENT_STATS, {"tenant_id": tenant_id})
     if buckets:
-        keys = ["tenant_id", "activity_id", "kind", "bucket"]
         rows = [
             {"tenant_id": tenant_id, "activity_id": a, "kind": k, "bucket": b, "learners": n}
             for (a, k, b), n in sorted(buckets.items())
         ]
-        _increment(connection, content_buckets, keys, rows)
-        table = content_buckets
-        connection.execute(  # as above (ix_content_buckets_zero)
-            delete(table).where(table.c.tenant_id == tenant_id, table.c.learners == 0)
-        )
+        add_to_rows(connection, content_buckets, rows)
+        # As above (ix_content_buckets_zero).
+        connection.execute(_ZERO_CONTENT_BUCKETS, {"tenant_id": tenant_id})
 
 
 def add_item_stats(
@@ -228,14 +210,24 @@ def add_item_stats(
         {"tenant_id": tenant_id, "activity_id": a, **dict(zip(ITEM_STAT_FIELDS, v, strict=True))}
         for a, v in sorted(changes.items())
     ]
-    _increment(connection, item_stats, ["tenant_id", "activity_id"], rows)
-    connection.execute(
-        delete(item_stats).where(
-            item_stats.c.tenant_id == tenant_id,
-            item_stats.c.activity_id.in_(sorted(changes)),
-            *(item_stats.c[name] == 0 for name in ITEM_STAT_FIELDS),
-        )
-    )
+    add_to_rows(connection, item_stats, rows)
+    connection.execute(_ZERO_ITEM_STATS, {"tenant_id": tenant_id, "ids": sorted(changes)})
+
+
+# Built once: they run in every ingest batch, where building a statement costs more than
+# running it.
+_ZERO_CONTENT_STATS = delete(content_stats).where(
+    content_stats.c.tenant_id == bindparam("tenant_id"),
+    *(content_stats.c[name] == 0 for name in STAT_FIELDS),
+)
+_ZERO_CONTENT_BUCKETS = delete(content_buckets).where(
+    content_buckets.c.tenant_id == bindparam("tenant_id"), content_buckets.c.learners == 0
+)
+_ZERO_ITEM_STATS = delete(item_stats).where(
+    item_stats.c.tenant_id == bindparam("tenant_id"),
+    item_stats.c.activity_id.in_(bindparam("ids", expanding=True)),
+    *(item_stats.c[name] == 0 for name in ITEM_STAT_FIELDS),
+)
 
 
 # ------------------------------------------------------------------------------------ reads

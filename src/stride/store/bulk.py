@@ -38,7 +38,8 @@ from sqlalchemy.engine import Dialect
 
 from stride.store.codecs import Convert, Kind, UnsupportedType, codec_for, column_kind
 
-Conflict = Literal["update", "nothing"]
+# On a conflict with the primary key: replace the other columns, add to them, or skip the row.
+Conflict = Literal["update", "add", "nothing"]
 DIALECTS = frozenset({"sqlite", "postgresql"})
 
 
@@ -195,19 +196,21 @@ def _insert_plan(
 ) -> _Insert:
     columns = _columns(dialect, table, names)
     quote = dialect.identifier_preparer.quote
+    target = dialect.identifier_preparer.format_table(table)
     if conflict == "nothing":
         tail = " ON CONFLICT DO NOTHING"
     else:
         keys = [column.name for column in table.primary_key.columns]
+        stored = "{target}.{quoted} + " if conflict == "add" else ""
         updates = ", ".join(
-            f"{quoted} = excluded.{quoted}"
+            f"{quoted} = {stored.format(target=target, quoted=quoted)}excluded.{quoted}"
             for name, quoted in zip(names, columns.quoted, strict=True)
             if name not in keys
         )
         tail = f" ON CONFLICT ({', '.join(quote(key) for key in keys)}) DO UPDATE SET {updates}"
     if returning is not None:
         tail += f" RETURNING {quote(returning)}"
-    head = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+    head = f"INSERT INTO {target} "
     head += f"({', '.join(columns.quoted)})"
     if dialect.name == "sqlite":
         row = f"({', '.join('?' for _ in names)})"
@@ -247,7 +250,8 @@ def insert_rows(
     conflict: Conflict,
     returning: str | None = None,
 ) -> list[Any]:
-    """INSERT rows (tuples of `names`' values); on a conflict update all non-key columns or
+    """INSERT rows (tuples of `names`' values); on a conflict with the primary key replace
+    the non-key columns, add the row's values to them (rows must then have distinct keys), or
     skip the row. Returns the `returning` column of the rows written, else [].
 
     Raises UnsupportedType, before writing anything, for a column codecs do not handle.

@@ -35,14 +35,14 @@ def _fast(
     keys = {column.name for column in table.primary_key.columns}
     python_side = any(
         (column.default is not None and column.name not in present)
-        or (column.onupdate is not None and conflict == "update")
+        or (column.onupdate is not None and conflict != "nothing")
         for column in table.columns
     )
     if (
         python_side
         or not bulk.supports(connection.dialect)
         or len(names) != len(present)  # keys that are no column: as SQLAlchemy treats them
-        or (conflict == "update" and keys.issuperset(names))  # nothing to update
+        or (conflict != "nothing" and keys.issuperset(names))  # nothing to update
     ):
         return None
     getter = itemgetter(*names)
@@ -68,6 +68,24 @@ def upsert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         },
     )
     connection.execute(statement, list(rows))
+
+
+def add_to_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows, adding each non-key column's value to the stored one where the primary key
+    exists: sums commute, so the result does not depend on the order batches arrive in.
+
+    Rows must have distinct keys; callers sort them by key, so that concurrent batches lock
+    the rows they share in one order.
+    """
+    if not rows or _fast(connection, table, rows, "add") is not None:
+        return
+    statement = _insert(connection, table)
+    keys = [column.name for column in table.primary_key.columns]
+    sums = [name for name in rows[0] if name not in keys]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in sums}
+    )
+    connection.execute(statement, rows)
 
 
 def insert_missing(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
