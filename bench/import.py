@@ -37,6 +37,7 @@ from stride.events.validation import ValidationLimits
 from stride.importing.readers import Position, read_jsonl
 from stride.importing.service import ImportProgress, ImportRequest, run_import
 from stride.ingest.pipeline import TenantScope, ingest_events
+from stride.runtime import tune_gc
 from stride.store.tenants import TenantRow, get_tenant
 from stride.tenancy.service import create_tenant
 
@@ -137,6 +138,7 @@ def main() -> None:
         help="also time the same batches through ingest_events directly, without the importer",
     )
     args = parser.parse_args()
+    tune_gc()  # as every `stride` command does, `stride import` included
     # A master key of the run's own, so no key file is written beside the working copy.
     os.environ.setdefault("STRIDE_SECRET_KEY", Fernet.generate_key().decode())
     print(

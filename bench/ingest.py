@@ -211,10 +211,11 @@ def run(
         figures = asyncio.run(send_all(server.base, api_key, batches, args.concurrency))
         progress = time_reads(server.base, api_key, learners, "progress", args.reads)
         figures.update({f"progress_{name}": value for name, value in progress.items()})
-        figures["learning_reads"] = {
-            path: time_reads(server.base, api_key, learners, path, args.learning_reads)
-            for path in LEARNING_READS
-        }
+        if args.learning_reads > 0:
+            figures["learning_reads"] = {
+                path: time_reads(server.base, api_key, learners, path, args.learning_reads)
+                for path in LEARNING_READS
+            }
     return figures
 
 

@@ -24,6 +24,7 @@ import structlog
 
 from stride.analytics.projection_job import catch_up_all
 from stride.bootstrap import open_engine
+from stride.runtime import tune_gc
 
 log = structlog.get_logger()
 
@@ -40,6 +41,7 @@ def run_projection(interval_s: float, server_pid: int) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    tune_gc()  # a process of its own (spawned): the server's setting does not carry over
     engine = open_engine(migrate=False)
     try:
         while not stop.wait(interval_s):

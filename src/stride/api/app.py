@@ -51,6 +51,7 @@ from stride.observability.metrics import LatencyMiddleware, Metrics
 from stride.privacy.retention_job import RetentionJob
 from stride.realtime.hub import StreamHub
 from stride.reports.schedule_job import ReportJob
+from stride.runtime import tune_gc
 from stride.store.database import create_db_engine
 from stride.tenancy.audit import ReadAuditBuffer
 from stride.webhooks.dispatcher import Dispatcher
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tune_gc()  # also in server processes that uvicorn spawns (`stride serve --workers N`)
         app.state.read_audit.start()
         app.state.retention_job.start()
         app.state.webhooks.start()

@@ -35,10 +35,19 @@ from stride.config import get_settings
 from stride.demo.service import run_demo
 from stride.errors import NotFound
 from stride.ingest.rebuild import check_log_is_whole, rebuild_tenant
+from stride.runtime import tune_gc
 from stride.store.event_log import count_events
 from stride.store.tenants import get_tenant, list_tenants
 
 app = typer.Typer(help="Stride: learning progress tracking and analytics.", no_args_is_help=True)
+
+
+@app.callback()
+def main() -> None:
+    """Stride: learning progress tracking and analytics."""
+    tune_gc()  # every command: imports, rebuilds and the server fold many events
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(keys.app, name="keys")
