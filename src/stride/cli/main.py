@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import partial
+from typing import Any
 
 import typer
 import uvicorn
@@ -36,6 +37,7 @@ from stride.demo.service import run_demo
 from stride.errors import NotFound
 from stride.ingest.rebuild import check_log_is_whole, rebuild_tenant
 from stride.runtime import tune_gc
+from stride.serving import serve_workers
 from stride.store.event_log import count_events
 from stride.store.tenants import get_tenant, list_tenants
 
@@ -86,19 +88,19 @@ def serve(
         os.environ["STRIDE_ANALYTICS_INTERVAL_SECONDS"] = "0"
         get_settings.cache_clear()
     console.print(f"Stride listening on [bold]http://{host}:{port}[/] (API docs at /docs)")
+    options: dict[str, Any] = {
+        "app": "stride.api.app:create_app",
+        "factory": True,
+        "log_level": settings.LOG_LEVEL.lower(),
+        "access_log": False,
+    }
     try:
-        uvicorn.run(
-            "stride.api.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.LOG_LEVEL.lower(),
-            access_log=False,
-            # A worker imports the whole app (numpy, scipy, reportlab) before it answers the
-            # supervisor's ping: on a busy 2-core host that takes longer than uvicorn's 5 s.
-            timeout_worker_healthcheck=60,
-        )
+        if workers == 1:
+            uvicorn.run(**options, host=host, port=port)
+        else:  # each process on a socket of its own, so connections spread evenly
+            status = serve_workers(options, host, port, workers)
+            if status:
+                raise typer.Exit(status)
     finally:
         if projector is not None:
             stop_projection_process(projector)
