@@ -7,6 +7,7 @@ key makes a second one impossible whatever replays, rebuilds or late events happ
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,7 +21,7 @@ from stride.events.goal_rules import GOAL_EVENT_TYPES, GOAL_MET, GOAL_SET, goal_
 from stride.events.recorded import RecordedEvent
 from stride.events.validation import content_hash, utc_text
 from stride.progress.completion import completion_tree
-from stride.progress.daily import local_day
+from stride.progress.daily import DayActivity, local_day
 from stride.progress.goals import (
     Goal,
     apply_goal_cancelled,
@@ -62,6 +63,7 @@ def project_goals(
     goals, touched = _fold(connection, tenant_id, stored, goal_events)
     met: list[_Met] = []
     catalog: Catalog | None = None
+    weekly: list[tuple[Goal, list[date], str]] = []
     for pair, goal in goals.items():
         key = pair[0]
         if not goal.defined or key not in by_learner:
@@ -77,7 +79,9 @@ def project_goals(
             weeks = _weeks_to_check(
                 connection, tenant_id, goal, by_learner[key], pair in touched, zone
             )
-            met += _weekly_met(connection, tenant_id, goal, by_learner[key], weeks, zone)
+            if weeks:
+                weekly.append((goal, weeks, zone))
+    met += _weekly_met(connection, tenant_id, weekly, by_learner)
     _record(connection, tenant_id, met)
 
 
@@ -157,24 +161,34 @@ def _weeks_to_check(
 def _weekly_met(
     connection: Connection,
     tenant_id: str,
-    goal: Goal,
-    events: Sequence[RecordedEvent],
-    weeks: list[date],
-    zone: str,
+    weekly: list[tuple[Goal, list[date], str]],
+    by_learner: Mapping[str, Sequence[RecordedEvent]],
 ) -> list[_Met]:
-    if not weeks:
+    """The weeks each weekly goal was met in, among the weeks to check (one read for all)."""
+    if not weekly:
         return []
-    assert goal.kind is not None and goal.target is not None and goal.set_at is not None
-    key = goal.learner_key
-    pairs = [(key, week + timedelta(days=n)) for week in weeks for n in range(7)]
-    days = repo.load_days(connection, tenant_id, pairs).values()
+    pairs = {
+        (goal.learner_key, week + timedelta(days=n))
+        for goal, weeks, _ in weekly
+        for week in weeks
+        for n in range(7)
+    }
+    days_of: dict[str, list[DayActivity]] = defaultdict(list)
+    for (key, _), rollup in repo.load_days(connection, tenant_id, pairs).items():
+        days_of[key].append(rollup)
     met = []
-    for week in weeks:
-        progress = week_progress(goal.kind, goal.target, week, days)
-        if progress.met:
-            in_week = [e.timestamp for e in events if week_of(local_day(e.timestamp, zone)) == week]
-            at = max(in_week, default=goal.set_at)
-            met.append(_Met(goal, week.isoformat(), at, progress.actual))
+    for goal, weeks, zone in weekly:
+        assert goal.kind is not None and goal.target is not None and goal.set_at is not None
+        days = days_of.get(goal.learner_key, [])
+        for week in weeks:
+            progress = week_progress(goal.kind, goal.target, week, days)
+            if progress.met:
+                events = by_learner[goal.learner_key]
+                in_week = [
+                    e.timestamp for e in events if week_of(local_day(e.timestamp, zone)) == week
+                ]
+                at = max(in_week, default=goal.set_at)
+                met.append(_Met(goal, week.isoformat(), at, progress.actual))
     return met
 
 
