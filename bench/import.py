@@ -6,7 +6,7 @@ what `stride import FILE --tenant T` calls) into a fresh SQLite database whose t
 the demo catalog, so every read model (mastery and achievements included) is updated.
 It also times reading and parsing the file alone, to show the reader's share.
 
-    .venv/bin/python bench/import.py                         # 200,000 events, batches of 2000
+    .venv/bin/python bench/import.py                         # 200,000 events, batches of 10,000
     .venv/bin/python bench/import.py --events 50000 --batch 500,1000,2000 --pipeline
 """
 
@@ -130,7 +130,7 @@ def time_import(path: Path, folder: Path, batch: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--batch", default="2000", help="batch sizes, comma-separated")
+    parser.add_argument("--batch", default="10000", help="batch sizes, comma-separated")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--pipeline",

@@ -41,8 +41,10 @@ from stride.importing.state import (
 from stride.ingest.pipeline import EventStatus, TenantScope, ingest_events
 from stride.store.tenants import get_tenant
 
-DEFAULT_BATCH = 2000  # bench/import.py: ~40% faster than 1000 here; 5000 adds little
-MAX_BATCH = 10_000
+# bench/import.py (100,000 events): 2,000 7,700 events/s, 10,000 8,900, 25,000 9,800, 50,000
+# 9,400. A batch holds SQLite's write lock while it commits (about a second at 10,000).
+DEFAULT_BATCH = 10_000
+MAX_BATCH = 50_000
 UNREADABLE = "unreadable"  # the reason of a record that is not valid JSON or CSV
 
 
