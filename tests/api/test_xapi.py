@@ -221,12 +221,36 @@ def test_voiding(client: TestClient, tenant: TenantUnderTest) -> None:
         "/xapi/statements", params={"voidedStatementId": voiding_id}, headers=headers
     )
     assert missing.status_code == 404
-    # A voiding statement cannot be voided.
+    # A voiding statement cannot be voided: one that targets it is stored and voids nothing.
     again = simple_statement(
         "http://adlnet.gov/expapi/verbs/voided",
         object={"objectType": "StatementRef", "id": voiding_id},
     )
-    assert client.post("/xapi/statements", json=again, headers=headers).status_code == 400
+    [again_id] = _post(client, tenant, again)
+    assert _get(client, tenant, statementId=voiding_id)["id"] == voiding_id
+    assert {s["id"] for s in _get(client, tenant)["statements"]} == {voiding_id, again_id}
+    # Nor when the voiding statement it targets arrives later, or in the same batch.
+    later = simple_statement(
+        "http://adlnet.gov/expapi/verbs/voided",
+        object={"objectType": "StatementRef", "id": str(uuid.uuid4())},
+    )
+    early = simple_statement(
+        "http://adlnet.gov/expapi/verbs/voided",
+        object={"objectType": "StatementRef", "id": later["id"]},
+    )
+    _post(client, tenant, early)
+    _post(client, tenant, later)
+    assert _get(client, tenant, statementId=later["id"])["id"] == later["id"]
+    pair = simple_statement(
+        "http://adlnet.gov/expapi/verbs/voided",
+        object={"objectType": "StatementRef", "id": str(uuid.uuid4())},
+    )
+    pair_voider = simple_statement(
+        "http://adlnet.gov/expapi/verbs/voided",
+        object={"objectType": "StatementRef", "id": pair["id"]},
+    )
+    _post(client, tenant, [pair_voider, pair])
+    assert _get(client, tenant, statementId=pair["id"])["id"] == pair["id"]
 
 
 def test_a_statement_voided_before_it_arrives_is_stored_voided(
@@ -281,13 +305,27 @@ def test_filters_and_paging(client: TestClient, tenant: TenantUnderTest) -> None
     assert pages == [ids[:3], ids[3:6], ids[6:]]
 
 
+def test_a_single_context_activity_comes_back_in_an_array(
+    client: TestClient, tenant: TenantUnderTest
+) -> None:
+    parent = {"id": "http://example.com/course/1", "objectType": "Activity"}
+    statement = simple_statement(context={"contextActivities": {"parent": parent}})
+    [statement_id] = _post(client, tenant, statement)
+    shown = _get(client, tenant, statementId=statement_id)
+    assert shown["context"]["contextActivities"] == {"parent": [parent]}
+    [listed] = _get(client, tenant, activity=parent["id"], related_activities="true")["statements"]
+    assert listed["context"]["contextActivities"] == {"parent": [parent]}
+    # Stored as sent: the same statement sent again is the same one, not a conflict.
+    assert _post(client, tenant, statement) == [statement_id]
+
+
 def test_formats(client: TestClient, tenant: TenantUnderTest) -> None:
     statement = moodle_statement("mod_quiz__attempt_submitted__no_questions")
     [statement_id] = _post(client, tenant, statement)
     ids = _get(client, tenant, statementId=statement_id, format="ids")
     assert ids["actor"] == {"account": statement["actor"]["account"]}
     assert ids["verb"] == {"id": statement["verb"]["id"]}
-    assert set(ids["object"]) == {"id", "objectType"}
+    assert ids["object"] == {"id": statement["object"]["id"]}  # the id alone identifies it
     canonical = _get(client, tenant, statementId=statement_id, format="canonical")
     assert canonical["verb"]["display"] == statement["verb"]["display"]
 

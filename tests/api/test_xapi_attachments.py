@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -98,6 +99,8 @@ def test_an_attachment_comes_back_with_its_statement(
         headers=xapi(tenant.admin_key),
     )
     assert full.status_code == 200, full.text
+    # Unquoted: the ADL conformance suite's parser (and others) keep quotes in the boundary.
+    assert re.fullmatch(r"multipart/mixed; boundary=stride-[0-9a-f]+", full.headers["content-type"])
     (json_headers, json_body), (file_headers, file_body) = read_parts(full)
     assert json_headers["Content-Type"] == "application/json"
     assert orjson.loads(json_body)["id"] == statement["id"]

@@ -59,7 +59,7 @@ def test_ids_format_keeps_only_identifiers() -> None:
         assert "name" not in reduced["actor"]
         assert "display" not in reduced["verb"]
         parents = reduced.get("context", {}).get("contextActivities", {}).get("parent", [])
-        assert all(set(parent) <= {"id", "objectType"} for parent in parents)
+        assert all(set(parent) == {"id"} for parent in parents)
 
 
 def test_canonical_format_keeps_the_preferred_language() -> None:
@@ -68,6 +68,28 @@ def test_canonical_format_keeps_the_preferred_language() -> None:
     assert formatted(statement, "canonical", ["fr"])["verb"]["display"] == {"fr-FR": "a terminé"}
     assert formatted(statement, "canonical", [])["verb"]["display"] == {"en-US": "completed"}
     assert accepted_languages("fr;q=0.5, de, *;q=0.1") == ["de", "fr"]
+
+
+def test_canonical_format_prefers_the_exact_tag_to_its_primary_language() -> None:
+    statement = simple_statement()
+    statement["verb"]["display"] = {"en": "completed", "en-GB": "finished", "en-US": "done"}
+    assert formatted(statement, "canonical", ["en-GB"])["verb"]["display"] == {"en-GB": "finished"}
+    assert formatted(statement, "canonical", ["en-AU"])["verb"]["display"] == {"en": "completed"}
+
+
+def test_every_format_returns_context_activities_as_arrays() -> None:
+    parent = {"id": "http://x.y/parent", "objectType": "Activity"}
+    context = {"contextActivities": {"parent": parent, "grouping": [parent]}}
+    inner = simple_statement(context=context)
+    del inner["id"]
+    statement = simple_statement(context=context, object={"objectType": "SubStatement", **inner})
+    for form in ("exact", "ids", "canonical"):
+        shown = formatted(statement, form, [])
+        for holder in (shown, shown["object"]):
+            activities = holder["context"]["contextActivities"]
+            assert isinstance(activities["parent"], list), form
+            assert len(activities["parent"]) == len(activities["grouping"]) == 1
+    assert statement["context"]["contextActivities"]["parent"] == parent  # input left alone
 
 
 def test_more_cursors_round_trip_and_refuse_forgeries() -> None:

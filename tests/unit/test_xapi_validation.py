@@ -13,6 +13,22 @@ from stride.xapi.validation import V1, V2, batch_errors, statement_errors
 from tests.xapi_fixtures import moodle_statements, simple_statement
 
 REF = {"objectType": "StatementRef", "id": "5b0f8b8e-6a3c-4c5e-9a7e-1f2d3c4b5a69"}
+AGENT = {"mbox": "mailto:bob@example.com"}
+OAUTH_GROUP = {
+    "objectType": "Group",
+    "member": [
+        {"account": {"homePage": "http://example.com/oauth/token", "name": "consumer"}},
+        AGENT,
+    ],
+}
+ATTACHMENT = {
+    "usageType": "http://example.com/attachment-usage/test",
+    "display": {"en-US": "A test attachment"},
+    "contentType": "text/plain; charset=ascii",
+    "length": 27,
+    "sha2": "495395e777cd98da653df9615d09c0fd6bb2f8d4788394cd53c56a3bfdcd848a",
+    "fileUrl": "http://example.com/file.txt",
+}
 
 
 def _paths(statement: Any, version: str = V1) -> set[str]:
@@ -64,11 +80,51 @@ def test_moodle_statements_are_valid(version: str) -> None:
         ({"attachments": [{"usageType": "http://x.y/u"}]}, "attachments[0].display"),
         ({"unknown": 1}, "unknown"),
         ({"result": None}, "result"),
+        # Found by the ADL conformance suite (docs/xapi.md, "Conformance"):
+        ({"verb": {"id": "http://x.y/v", "display": {}}}, "verb.display"),
+        ({"verb": {"id": "http://x.y/v", "display": {"test": "x"}}}, "verb.display.test"),
+        ({"object": {"id": "http://x.y/a", "definition": {}}}, "object.definition"),
+        (
+            {"object": {"id": "http://x.y/a", "definition": {"name": {}}}},
+            "object.definition.name",
+        ),
+        (
+            {"object": {"id": "http://x.y/a", "definition": {"correctResponsesPattern": ["a"]}}},
+            "object.definition.correctResponsesPattern",
+        ),
+        ({"context": {"contextActivities": {}}}, "context.contextActivities"),
+        ({"context": {"language": "test"}}, "context.language"),
+        (
+            {"attachments": [{**ATTACHMENT, "contentType": "should fail"}]},
+            "attachments[0].contentType",
+        ),
+        ({"attachments": [{**ATTACHMENT, "display": {}}]}, "attachments[0].display"),
+        ({"authority": {**OAUTH_GROUP, "mbox": "mailto:g@example.com"}}, "authority"),
+        (
+            {"authority": {**OAUTH_GROUP, "member": OAUTH_GROUP["member"][:1]}},
+            "authority.member",
+        ),
+        (
+            {"authority": {**OAUTH_GROUP, "member": [*OAUTH_GROUP["member"], AGENT]}},
+            "authority.member",
+        ),
     ],
 )
 def test_invalid_statements_name_the_field(change: dict[str, Any], path: str) -> None:
     statement = {**simple_statement(), **change}
     assert path in _paths(statement), statement_errors(statement)
+
+
+def test_what_the_conformance_suite_tightened_still_accepts_valid_forms() -> None:
+    valid = simple_statement(
+        authority=OAUTH_GROUP,
+        attachments=[ATTACHMENT],
+        context={"language": "tlh", "contextActivities": {"parent": {"id": "http://x.y/p"}}},
+    )
+    valid["verb"]["display"] = {"en-GB": "x", "x-klingon": "y", "i-default": "z", "es-419": "w"}
+    valid["object"]["definition"] = {"type": "http://x.y/t"}
+    assert statement_errors(valid) == []
+    assert statement_errors({**valid, "authority": AGENT}) == []
 
 
 def test_required_properties() -> None:

@@ -19,8 +19,9 @@ def _agent_ids(agent: Any) -> Any:
 
 
 def _activity_ids(activity: Any) -> Any:
-    if isinstance(activity, dict):
-        return {k: activity[k] for k in ("objectType", "id") if k in activity}
+    # The id alone identifies an activity; objectType is optional on activities.
+    if isinstance(activity, dict) and "id" in activity:
+        return {"id": activity["id"]}
     return activity
 
 
@@ -81,11 +82,16 @@ def _canonical(value: Any, languages: list[str]) -> Any:
 
 
 def _one_language(language_map: dict[str, Any], languages: list[str]) -> dict[str, Any]:
+    """The entry of the most preferred language: its exact tag first, else the same primary
+    language ("en" for "en-GB", "en-US" for "en"); the first entry when none matches."""
     lowered = {tag.lower(): tag for tag in language_map}
     for wanted in languages:
         wanted = wanted.lower()
+        if wanted in lowered:
+            tag = lowered[wanted]
+            return {tag: language_map[tag]}
         for tag_lower, tag in lowered.items():
-            if tag_lower == wanted or tag_lower.split("-")[0] == wanted.split("-")[0]:
+            if tag_lower.split("-")[0] == wanted.split("-")[0]:
                 return {tag: language_map[tag]}
     first = next(iter(language_map))
     return {first: language_map[first]}
@@ -109,7 +115,29 @@ def accepted_languages(header: str | None) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
+def with_context_arrays(statement: dict[str, Any]) -> dict[str, Any]:
+    """The statement with every contextActivities value an array, as the LRS must return it
+    (xAPI Data 2.4.6.2) even when a single activity was sent; statements are stored as sent."""
+    result = _context_arrays(statement)
+    target = result.get("object")
+    if isinstance(target, dict) and target.get("objectType") == "SubStatement":
+        result = {**result, "object": _context_arrays(target)}
+    return result
+
+
+def _context_arrays(holder: dict[str, Any]) -> dict[str, Any]:
+    context = holder.get("context")
+    if not isinstance(context, dict):
+        return holder
+    activities = context.get("contextActivities")
+    if not isinstance(activities, dict) or all(isinstance(v, list) for v in activities.values()):
+        return holder
+    arrays = {k: v if isinstance(v, list) else [v] for k, v in activities.items()}
+    return {**holder, "context": {**context, "contextActivities": arrays}}
+
+
 def formatted(statement: dict[str, Any], form: str, languages: list[str]) -> dict[str, Any]:
+    statement = with_context_arrays(statement)
     if form == "ids":
         return _statement_ids(statement)
     if form == "canonical":

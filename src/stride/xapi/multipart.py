@@ -122,4 +122,5 @@ def render_multipart(parts: Sequence[tuple[Mapping[str, str], bytes]]) -> tuple[
         chunks.append(body)
         chunks.append(b"\r\n")
     chunks.append(f"--{boundary}--\r\n".encode())
-    return b"".join(chunks), f'{MIXED}; boundary="{boundary}"'
+    # Unquoted: the boundary is a token, and some clients' parsers keep the quotes.
+    return b"".join(chunks), f"{MIXED}; boundary={boundary}"

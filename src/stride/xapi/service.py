@@ -73,8 +73,8 @@ def record_statements(
     `contents` holds the attachment parts of a multipart/mixed request by sha2 (None: the
     request was application/json); see stride.xapi.attachments.
 
-    Raises InvalidStatement (400) for an invalid statement, two statements with one id or a
-    voiding statement that voids a voiding statement; Conflict (409) when an id is stored
+    Raises InvalidStatement (400) for an invalid statement or two statements with one id;
+    Conflict (409) when an id is stored
     with other content. Statements already stored with the same content are left as they are.
     """
     errors = request_errors(list(statements), batch_errors(list(statements), version), contents)
@@ -113,15 +113,18 @@ def _store_statements(
     contents: Contents | None,
 ) -> set[str]:
     """Store the batch's statements that are new; the ids stored. Raises Conflict for an id
-    stored with other content and InvalidStatement for a voiding statement's wrong target."""
+    stored with other content."""
     stored = repo.find_hashes(connection, scope.tenant_id, ids)
     _check_repeats(prepared, stored)
     fresh = [p for p in prepared if p.statement_id not in stored]
-    targets = {p.voids: i for i, p in enumerate(fresh) if p.voids is not None}
-    _check_voiding_targets(connection, scope.tenant_id, fresh, targets)
+    targets = {p.voids for p in fresh if p.voids is not None}
+    voiding = _voiding_targets(connection, scope.tenant_id, fresh, targets)
     late = repo.voided_by_stored(connection, scope.tenant_id, [p.statement_id for p in fresh])
     for item in fresh:
-        item.row["voided"] = item.statement_id in targets or item.statement_id in late
+        # A voiding statement is never voided (xAPI Data 2.3.2): one that targets it is
+        # stored, and voids nothing.
+        voided = item.statement_id in targets or item.statement_id in late
+        item.row["voided"] = voided and item.voids is None
     # In id order, so concurrent batches with shared ids take the index locks in one order.
     rows = sorted((p.row for p in fresh), key=lambda row: str(row["statement_id"]))
     inserted = repo.insert_statements(connection, rows)
@@ -132,7 +135,9 @@ def _store_statements(
     store_attachments(connection, scope.learner_secret, kept, contents)
     _index_related(connection, scope, kept)
     new_ids = {p.statement_id for p in fresh}
-    repo.mark_voided(connection, scope.tenant_id, [t for t in targets if t not in new_ids])
+    repo.mark_voided(
+        connection, scope.tenant_id, [t for t in targets if t not in new_ids and t not in voiding]
+    )
     return set(inserted)
 
 
@@ -204,22 +209,21 @@ def _check_repeats(
             )
 
 
-def _check_voiding_targets(
-    connection: Any, tenant_id: str, fresh: Sequence[_Prepared], targets: dict[str, int]
-) -> None:
-    """A voiding statement may not void a voiding statement. A target not stored yet is
-    allowed (the spec asks the LRS not to refuse it): it is voided when it arrives."""
+def _voiding_targets(
+    connection: Connection, tenant_id: str, fresh: Sequence[_Prepared], targets: set[str]
+) -> set[str]:
+    """The targets that are voiding statements themselves (in the batch or stored), which are
+    not voided. A target not stored yet is allowed (the spec asks the LRS not to refuse it):
+    it is voided when it arrives, unless it is a voiding statement."""
     if not targets:
-        return
-    in_batch = {p.statement_id: p for p in fresh}
-    stored = repo.find_hashes(connection, tenant_id, targets)
-    for target, index in targets.items():
-        voids = in_batch[target].voids if target in in_batch else stored.get(target, ("", None))[1]
-        if voids is not None:
-            raise InvalidStatement(
-                "A voiding statement cannot be voided.",
-                [FieldError(f"[{index}].object.id", "names a voiding statement")],
-            )
+        return set()
+    in_batch = {p.statement_id: p.voids for p in fresh}
+    stored = repo.find_hashes(connection, tenant_id, [t for t in targets if t not in in_batch])
+    return {
+        target
+        for target in targets
+        if (in_batch[target] if target in in_batch else stored.get(target, ("", None))[1])
+    }
 
 
 def _open(scope: XapiScope, row: repo.StoredStatement) -> bytes:
@@ -228,8 +232,8 @@ def _open(scope: XapiScope, row: repo.StoredStatement) -> bytes:
 
 def _render(scope: XapiScope, row: repo.StoredStatement, form: str, languages: list[str]) -> bytes:
     document = _open(scope, row)
-    if form == "exact":
-        return document
+    if form == "exact" and b'"contextActivities"' not in document:
+        return document  # as stored, without parsing it
     return orjson.dumps(formatted(orjson.loads(document), form, languages))
 
 

@@ -22,7 +22,12 @@ _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 _MBOX = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _SHA2 = re.compile(r"^[0-9a-fA-F]{56,128}$")
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+# RFC 5646: a primary language of 2-3 letters (ISO 639) or 5-8 (registered), or a private-use
+# ("x-") or grandfathered ("i-") tag; one of 4 letters is reserved, and so not a valid tag.
+_LANGUAGE_TAG = re.compile(r"^(?:[A-Za-z]{2,3}|[A-Za-z]{5,8}|[xXiI](?=-))(?:-[A-Za-z0-9]{1,8})*$")
+# RFC 6838: type "/" subtype, each a restricted token, then any parameters.
+_TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*"
+_MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(?:\s*;.*)?$")
 _TIMESTAMP = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<zone>Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?$"
 )
@@ -106,6 +111,8 @@ class _Checker:
         if not isinstance(value, dict):
             self.fail(path, "must be a language map (an object of language tag -> string)")
             return
+        if not value:
+            self.fail(path, "a language map must hold at least one language tag")
         for tag, text in value.items():
             if not _LANGUAGE_TAG.match(tag):
                 self.fail(f"{path}.{tag}", "is not an RFC 5646 language tag")
@@ -233,6 +240,8 @@ class _Checker:
         }
         if not self.obj(value, path, allowed):
             return
+        if not value:
+            self.fail(path, "an activity definition must hold at least one property")
         for key in ("name", "description"):
             if key in value:
                 self.language_map(value[key], f"{path}.{key}")
@@ -249,6 +258,8 @@ class _Checker:
             not isinstance(pattern, list) or not all(isinstance(p, str) for p in pattern)
         ):
             self.fail(f"{path}.correctResponsesPattern", "must be an array of strings")
+        if pattern is not None and kind is None:
+            self.fail(f"{path}.correctResponsesPattern", "needs an interactionType")
         for key in _COMPONENT_LISTS:
             if key in value:
                 if kind is None:
@@ -388,6 +399,8 @@ class _Checker:
     def context_activities(self, value: Any, path: str) -> None:
         if not self.obj(value, path, {"parent", "grouping", "category", "other"}):
             return
+        if not value:
+            self.fail(path, "must hold at least one of parent, grouping, category or other")
         for key, item in value.items():
             if isinstance(item, list):
                 for index, activity in enumerate(item):
@@ -434,7 +447,11 @@ class _Checker:
             for key in ("display", "description"):
                 if key in item:
                     self.language_map(item[key], f"{where}.{key}")
-            self.string(item.get("contentType"), f"{where}.contentType")
+            content_type = item.get("contentType")
+            if self.string(content_type, f"{where}.contentType") and not _MEDIA_TYPE.match(
+                content_type
+            ):
+                self.fail(f"{where}.contentType", "must be a media type such as text/plain")
             length = item.get("length")
             if not isinstance(length, int) or isinstance(length, bool) or length < 0:
                 self.fail(f"{where}.length", "must be a whole number of bytes")
@@ -445,6 +462,18 @@ class _Checker:
             # the parts (stride.xapi.attachments), which this checker does not see.
             if "fileUrl" in item:
                 self.iri(item["fileUrl"], f"{where}.fileUrl")
+
+    def authority(self, value: Any) -> None:
+        """An Agent, or the anonymous Group of two Agents that three-legged OAuth asserts
+        with (the application and the user). Stride then sets its own (the API key)."""
+        self.actor(value, "authority")
+        if not isinstance(value, dict) or value.get("objectType") != "Group":
+            return
+        if any(key in value for key in _IFIS):
+            self.fail("authority", "a group as authority must be anonymous (no identifier)")
+        members = value.get("member")
+        if isinstance(members, list) and len(members) != 2:
+            self.fail("authority.member", "a group as authority must have exactly two agents")
 
     # --- statement ----------------------------------------------------------------------
 
@@ -491,7 +520,7 @@ class _Checker:
         if "stored" in value:
             self.timestamp(value["stored"], "stored")
         if "authority" in value:
-            self.actor(value["authority"], "authority")
+            self.authority(value["authority"])
         if "version" in value:
             version = value["version"]
             if self.string(version, "version") and not _VERSION[self.version].match(version):
