@@ -74,6 +74,27 @@ def test_statement_json_is_encrypted_at_rest(
     assert row.learner_key is not None and row.tenant_id == tenant.tenant_id
 
 
+def test_a_statement_stored_under_older_comparison_rules_is_still_the_same(
+    client: TestClient, tenant: TenantUnderTest, engine: Engine
+) -> None:
+    """Its hash was computed by earlier rules (here: before durations counted to 0.01 s), so
+    the hashes differ; the statement itself decides."""
+    statement = simple_statement(result={"duration": "PT1.2345S"})
+    [statement_id] = _post(client, tenant, statement)
+    table = xapi_statements
+    with engine.begin() as connection:
+        connection.execute(
+            table.update()
+            .where(table.c.tenant_id == tenant.tenant_id, table.c.statement_id == statement_id)
+            .values(content_hash="0" * 64)
+        )
+    assert _post(client, tenant, statement) == [statement_id]
+    assert _post(client, tenant, {**statement, "result": {"duration": "PT1.23S"}})
+    other = {**statement, "result": {"duration": "PT2S"}}
+    headers = xapi(tenant.admin_key)
+    assert client.post("/xapi/statements", json=other, headers=headers).status_code == 409
+
+
 def test_put_answers_204_for_same_content_and_409_for_other(
     client: TestClient, tenant: TenantUnderTest
 ) -> None:

@@ -124,6 +124,20 @@ def test_signatures_without_certificates_and_with_chains_are_checked(
     assert send(client, tenant, signed_request(statement, token)).status_code == 400
 
 
+def test_durations_are_compared_to_the_hundredth_of_a_second(
+    client: TestClient, tenant: TenantUnderTest, key: rsa.RSAPrivateKey
+) -> None:
+    # xAPI 2.0, 4.2.7 (found by the ADL conformance suite): precision beyond 0.01 s is not
+    # part of the comparison of a statement with its signed copy.
+    statement = simple_statement(result={"duration": "P1DT12H36M0.1237S"})
+    signed = {**statement, "result": {"duration": "P1DT12H36M0.12S"}}
+    token = jws(orjson.dumps(signed), key, [certificate(key, key, "author", "author")])
+    assert send(client, tenant, signed_request(statement, token)).status_code == 200
+    other = simple_statement(result={"duration": "P1DT12H36M0.1337S"})
+    token = jws(orjson.dumps({**other, "result": {"duration": "P1DT12H36M0.12S"}}), key)
+    assert "differs" in _refused(send(client, tenant, signed_request(other, token)))
+
+
 def _refused(response: Any) -> str:
     assert response.status_code == 400, response.text
     return str(response.json()["errors"])

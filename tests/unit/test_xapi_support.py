@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from stride.errors import Unauthenticated
-from stride.xapi.comparison import content_hash
+from stride.xapi.comparison import comparison_form, content_hash
 from stride.xapi.credentials import CredentialCache
 from stride.xapi.errors import InvalidStatement
 from stride.xapi.formats import accepted_languages, formatted
@@ -51,6 +53,22 @@ def test_key_order_does_not_matter(keys: list[str]) -> None:
     statement["id"] = "5b0f8b8e-6a3c-4c5e-9a7e-1f2d3c4b5a69"
     reordered = {key: statement[key] for key in keys}
     assert content_hash(reordered) == content_hash(statement)
+
+
+def test_durations_count_to_the_hundredth_of_a_second() -> None:
+    def with_duration(duration: str) -> dict[str, Any]:
+        return simple_statement(
+            id="5b0f8b8e-6a3c-4c5e-9a7e-1f2d3c4b5a69", result={"duration": duration}
+        )
+
+    fine, rounder, other = (with_duration(d) for d in ("PT1.2345S", "PT1.23S", "PT1.24S"))
+    assert comparison_form(fine) == comparison_form(rounder) != comparison_form(other)
+    assert content_hash(fine) == content_hash(rounder) != content_hash(other)
+    # Statements without such durations keep the hash they were stored with.
+    plain = with_duration("PT90S")
+    form = {k: v for k, v in plain.items() if k not in ("authority", "stored", "version")}
+    expected = hashlib.sha256(orjson.dumps(form, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    assert content_hash(plain) == expected
 
 
 def test_ids_format_keeps_only_identifiers() -> None:

@@ -1,13 +1,15 @@
 """Statement comparison (xAPI Data 2.3.1): is a statement sent again the same statement?
 
 Ignored, as the specification allows: the properties the LRS sets (`authority`, `stored`,
-`version`), the case of the id, the order of object keys and of a group's members, and how
-a timestamp is written (compared as an instant). Everything else counts, arrays in order.
+`version`), the case of the id, the order of object keys and of a group's members, how a
+timestamp is written (compared as an instant) and a duration's precision beyond 0.01 s
+(xAPI 2.0, 4.2.7). Everything else counts, arrays in order.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import orjson
@@ -17,9 +19,16 @@ from stride.xapi.mapping import parse_instant, rfc3339
 _SET_BY_LRS = ("authority", "stored", "version")
 
 
+# The seconds of an ISO 8601 duration, with their fraction: cut to hundredths to compare.
+_FINE_SECONDS = re.compile(r"(\d+\.\d{2})\d+S$")
+_FINE_DURATION = re.compile(rb'\d\.\d{3,}S"')  # such a duration in a statement's JSON
+
+
 def _normal(value: Any, key: str | None = None) -> Any:
     if isinstance(value, dict):
         return {k: _normal(v, k) for k, v in value.items()}
+    if key == "duration" and isinstance(value, str):
+        return _FINE_SECONDS.sub(r"\1S", value)
     if isinstance(value, list):
         items = [_normal(item) for item in value]
         if key == "member":  # a group's members are an unordered list
@@ -53,7 +62,12 @@ def content_hash(statement: dict[str, Any]) -> str:
     _normalize_timestamp(form)
     encoded = orjson.dumps(form, option=orjson.OPT_SORT_KEYS)
     target = statement.get("object")
-    if b'"member"' in encoded or (isinstance(target, dict) and "timestamp" in target):
-        # Groups (unordered members) or a sub-statement's timestamp: the full normal form.
+    if (
+        b'"member"' in encoded
+        or (isinstance(target, dict) and "timestamp" in target)
+        or _FINE_DURATION.search(encoded) is not None
+    ):
+        # Groups (unordered members), a sub-statement's timestamp or a duration finer than
+        # 0.01 s: the full normal form.
         encoded = orjson.dumps(comparison_form(statement), option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(encoded).hexdigest()

@@ -18,7 +18,7 @@ from stride.ingest.pipeline import IngestReport, TenantScope, ingest_events
 from stride.privacy.pseudonym import learner_key
 from stride.store import xapi as repo
 from stride.xapi.attachments import Contents, request_errors, store_attachments
-from stride.xapi.comparison import content_hash
+from stride.xapi.comparison import comparison_form, content_hash
 from stride.xapi.errors import InvalidStatement
 from stride.xapi.formats import formatted
 from stride.xapi.identifiers import agent_learner_id, iri_key
@@ -58,6 +58,7 @@ class _Prepared:
     voids: str | None
     document: dict[str, Any]
     row: dict[str, Any]
+    sent: dict[str, Any]  # the statement as the client sent it
 
 
 def record_statements(
@@ -115,7 +116,7 @@ def _store_statements(
     """Store the batch's statements that are new; the ids stored. Raises Conflict for an id
     stored with other content."""
     stored = repo.find_hashes(connection, scope.tenant_id, ids)
-    _check_repeats(prepared, stored)
+    _check_repeats(connection, scope, prepared, stored)
     fresh = [p for p in prepared if p.statement_id not in stored]
     targets = {p.voids for p in fresh if p.voids is not None}
     voiding = _voiding_targets(connection, scope.tenant_id, fresh, targets)
@@ -130,7 +131,7 @@ def _store_statements(
     inserted = repo.insert_statements(connection, rows)
     if len(inserted) < len(fresh):  # a concurrent request stored some of these ids first
         lost = [p for p in fresh if p.statement_id not in inserted]
-        _check_repeats(lost, repo.find_hashes(connection, scope.tenant_id, ids))
+        _check_repeats(connection, scope, lost, repo.find_hashes(connection, scope.tenant_id, ids))
     kept = [(p.row, p.document) for p in fresh if p.statement_id in inserted]
     store_attachments(connection, scope.learner_secret, kept, contents)
     _index_related(connection, scope, kept)
@@ -176,7 +177,7 @@ def _prepare(scope: XapiScope, statement: dict[str, Any], version: str, now: dat
         "content_hash": fingerprint,
         "statement": seal_statement(scope.learner_secret, orjson.dumps(document)),
     }
-    return _Prepared(statement_id, fingerprint, voids, document, row)
+    return _Prepared(statement_id, fingerprint, voids, document, row, statement)
 
 
 def _index_related(
@@ -199,14 +200,33 @@ def _index_related(
 
 
 def _check_repeats(
-    prepared: Sequence[_Prepared], stored: dict[str, tuple[str, str | None]]
+    connection: Connection,
+    scope: XapiScope,
+    prepared: Sequence[_Prepared],
+    stored: dict[str, tuple[str, str | None]],
 ) -> None:
     for item in prepared:
         found = stored.get(item.statement_id)
-        if found is not None and found[0] != item.content_hash:
+        if (
+            found is not None
+            and found[0] != item.content_hash
+            and not _same_as_stored(connection, scope, item)
+        ):
             raise Conflict(
                 f"A statement with id {item.statement_id} is already stored with other content."
             )
+
+
+def _same_as_stored(connection: Connection, scope: XapiScope, item: _Prepared) -> bool:
+    """Whether the stored statement of this id is the same statement after all: its hash may
+    come from an earlier version of the comparison rules (stride.xapi.comparison)."""
+    row = repo.get_statement(connection, scope.tenant_id, item.statement_id)
+    if row is None:
+        return False
+    stored, sent = comparison_form(orjson.loads(_open(scope, row))), comparison_form(item.sent)
+    if "timestamp" not in sent:  # the stored one may have got its stored time as timestamp
+        stored.pop("timestamp", None)
+    return stored == sent
 
 
 def _voiding_targets(
