@@ -122,9 +122,27 @@ class Workers:
             sock.close()
 
 
-def serve_workers(options: dict[str, Any], host: str, port: int, workers: int) -> int:
-    """Run `workers` server processes on host:port; returns the exit status."""
-    first = listening_socket(host, port)
-    port = first.getsockname()[1]  # the one the system chose, for port 0
-    sockets = [first, *(listening_socket(host, port) for _ in range(workers - 1))]
-    return Workers(options, sockets).run()
+def free_port(host: str, port: int) -> int:
+    """`port` (or, for 0, one the system chooses) if nothing listens on it; raises OSError
+    otherwise. Bound without SO_REUSEPORT, so another server sharing the port is found too:
+    two servers would otherwise split its connections without a word."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        return int(probe.getsockname()[1])
+
+
+def bind_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """`count` sockets listening on host:port, one per worker. Raises OSError when the
+    address cannot be listened on (in use, not this host's)."""
+    port = free_port(host, port)
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sockets.append(listening_socket(host, port))
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets

@@ -10,7 +10,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from stride.serving import STARTUP_FAILURE, Workers, listening_socket
+import pytest
+
+from stride.serving import STARTUP_FAILURE, Workers, bind_sockets, free_port
 
 
 def answer_with_pid(_options: dict[str, Any], sock: socket.socket) -> None:
@@ -33,9 +35,7 @@ def fail_to_start(_options: dict[str, Any], _sock: socket.socket) -> None:
 
 
 def _sockets(count: int) -> list[socket.socket]:
-    first = listening_socket("127.0.0.1", 0)
-    port = first.getsockname()[1]
-    return [first, *(listening_socket("127.0.0.1", port) for _ in range(count - 1))]
+    return bind_sockets("127.0.0.1", 0, count)
 
 
 def _pid_of_a_new_connection(port: int) -> int:
@@ -85,3 +85,15 @@ def test_a_process_that_cannot_start_stops_them_all() -> None:
     workers = Workers({}, _sockets(2), target=fail_to_start)
     assert workers.run(handle_signals=False) == STARTUP_FAILURE
     assert not any(process.is_alive() for process in workers.processes)
+
+
+def test_a_port_another_server_listens_on_is_refused() -> None:
+    # Even one that shares it (SO_REUSEPORT), which binding alone would not reveal.
+    [other] = _sockets(1)
+    port = other.getsockname()[1]
+    with pytest.raises(OSError):
+        free_port("127.0.0.1", port)
+    with pytest.raises(OSError):
+        bind_sockets("127.0.0.1", port, 2)
+    other.close()
+    assert free_port("127.0.0.1", port) == port

@@ -37,7 +37,7 @@ from stride.demo.service import run_demo
 from stride.errors import NotFound
 from stride.ingest.rebuild import check_log_is_whole, rebuild_tenant
 from stride.runtime import tune_gc
-from stride.serving import serve_workers
+from stride.serving import Workers, bind_sockets
 from stride.store.event_log import count_events
 from stride.store.tenants import get_tenant, list_tenants
 
@@ -87,7 +87,7 @@ def serve(
         # own, the projection process does it for all of them.
         os.environ["STRIDE_ANALYTICS_INTERVAL_SECONDS"] = "0"
         get_settings.cache_clear()
-    console.print(f"Stride listening on [bold]http://{host}:{port}[/] (API docs at /docs)")
+    listening = f"Stride listening on [bold]http://{host}:{port}[/] (API docs at /docs)"
     options: dict[str, Any] = {
         "app": "stride.api.app:create_app",
         "factory": True,
@@ -96,9 +96,19 @@ def serve(
     }
     try:
         if workers == 1:
+            console.print(listening)
             uvicorn.run(**options, host=host, port=port)
         else:  # each process on a socket of its own, so connections spread evenly
-            status = serve_workers(options, host, port, workers)
+            try:
+                sockets = bind_sockets(host, port, workers)
+            except OSError as error:
+                console.print(
+                    f"[red]Cannot listen on {host}:{port}: {error.strerror or error}.[/] "
+                    "Stop the server using that port, or choose another with --port."
+                )
+                raise typer.Exit(1) from error
+            console.print(listening)
+            status = Workers(options, sockets).run()
             if status:
                 raise typer.Exit(status)
     finally:
