@@ -243,35 +243,25 @@ def test_voiding(client: TestClient, tenant: TenantUnderTest) -> None:
     )
     assert missing.status_code == 404
     # A voiding statement cannot be voided: one that targets it is stored and voids nothing.
-    again = simple_statement(
-        "http://adlnet.gov/expapi/verbs/voided",
-        object={"objectType": "StatementRef", "id": voiding_id},
-    )
+    again = _voiding(voiding_id)
     [again_id] = _post(client, tenant, again)
     assert _get(client, tenant, statementId=voiding_id)["id"] == voiding_id
     assert {s["id"] for s in _get(client, tenant)["statements"]} == {voiding_id, again_id}
     # Nor when the voiding statement it targets arrives later, or in the same batch.
-    later = simple_statement(
-        "http://adlnet.gov/expapi/verbs/voided",
-        object={"objectType": "StatementRef", "id": str(uuid.uuid4())},
-    )
-    early = simple_statement(
-        "http://adlnet.gov/expapi/verbs/voided",
-        object={"objectType": "StatementRef", "id": later["id"]},
-    )
-    _post(client, tenant, early)
+    later = _voiding(str(uuid.uuid4()))
+    _post(client, tenant, _voiding(later["id"]))
     _post(client, tenant, later)
     assert _get(client, tenant, statementId=later["id"])["id"] == later["id"]
-    pair = simple_statement(
-        "http://adlnet.gov/expapi/verbs/voided",
-        object={"objectType": "StatementRef", "id": str(uuid.uuid4())},
-    )
-    pair_voider = simple_statement(
-        "http://adlnet.gov/expapi/verbs/voided",
-        object={"objectType": "StatementRef", "id": pair["id"]},
-    )
-    _post(client, tenant, [pair_voider, pair])
+    pair = _voiding(str(uuid.uuid4()))
+    _post(client, tenant, [_voiding(pair["id"]), pair])
     assert _get(client, tenant, statementId=pair["id"])["id"] == pair["id"]
+
+
+def _voiding(target_id: str) -> dict[str, Any]:
+    return simple_statement(
+        "http://adlnet.gov/expapi/verbs/voided",
+        object={"objectType": "StatementRef", "id": target_id},
+    )
 
 
 def test_a_statement_voided_before_it_arrives_is_stored_voided(

@@ -56,18 +56,18 @@ def test_key_order_does_not_matter(keys: list[str]) -> None:
 
 
 def test_durations_count_to_the_hundredth_of_a_second() -> None:
-    def with_duration(duration: str) -> dict[str, Any]:
-        return simple_statement(
-            id="5b0f8b8e-6a3c-4c5e-9a7e-1f2d3c4b5a69", result={"duration": duration}
-        )
+    def form(duration: str) -> Any:
+        return comparison_form(simple_statement(result={"duration": duration}))["result"]
 
-    fine, rounder, other = (with_duration(d) for d in ("PT1.2345S", "PT1.23S", "PT1.24S"))
-    assert comparison_form(fine) == comparison_form(rounder) != comparison_form(other)
-    assert content_hash(fine) == content_hash(rounder) != content_hash(other)
-    # Statements without such durations keep the hash they were stored with.
-    plain = with_duration("PT90S")
-    form = {k: v for k, v in plain.items() if k not in ("authority", "stored", "version")}
-    expected = hashlib.sha256(orjson.dumps(form, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    assert form("PT1.2345S") == form("PT1.23S") == form("PT1.230S") != form("PT1.24S")
+    assert form("PT1.5S") == form("PT1.50S") == form("PT1.509S") != form("PT1S")
+    assert form("PT2.S") == form("PT2.00S") == form("PT2.004S") == form("PT2S")
+    assert form("P1DT12H36M0.1237S") == {"duration": "P1DT12H36M0.12S"}
+    # The hash is unchanged by the rule: stored hashes stay valid (a differing hash is
+    # followed by a comparison of the statements).
+    plain = simple_statement(result={"duration": "PT1.2345S"})
+    fields = {k: v for k, v in plain.items() if k not in ("authority", "stored", "version")}
+    expected = hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
     assert content_hash(plain) == expected
 
 

@@ -19,16 +19,19 @@ from stride.xapi.mapping import parse_instant, rfc3339
 _SET_BY_LRS = ("authority", "stored", "version")
 
 
-# The seconds of an ISO 8601 duration, with their fraction: cut to hundredths to compare.
-_FINE_SECONDS = re.compile(r"(\d+\.\d{2})\d+S$")
-_FINE_DURATION = re.compile(rb'\d\.\d{3,}S"')  # such a duration in a statement's JSON
+_SECONDS = re.compile(r"(\d+)\.(\d*)S$")  # the seconds of an ISO 8601 duration, with a fraction
+
+
+def _seconds_to_hundredths(match: re.Match[str]) -> str:
+    hundredths = match.group(2)[:2].rstrip("0")
+    return f"{match.group(1)}.{hundredths}S" if hundredths else f"{match.group(1)}S"
 
 
 def _normal(value: Any, key: str | None = None) -> Any:
     if isinstance(value, dict):
         return {k: _normal(v, k) for k, v in value.items()}
     if key == "duration" and isinstance(value, str):
-        return _FINE_SECONDS.sub(r"\1S", value)
+        return _SECONDS.sub(_seconds_to_hundredths, value)
     if isinstance(value, list):
         items = [_normal(item) for item in value]
         if key == "member":  # a group's members are an unordered list
@@ -62,12 +65,9 @@ def content_hash(statement: dict[str, Any]) -> str:
     _normalize_timestamp(form)
     encoded = orjson.dumps(form, option=orjson.OPT_SORT_KEYS)
     target = statement.get("object")
-    if (
-        b'"member"' in encoded
-        or (isinstance(target, dict) and "timestamp" in target)
-        or _FINE_DURATION.search(encoded) is not None
-    ):
-        # Groups (unordered members), a sub-statement's timestamp or a duration finer than
-        # 0.01 s: the full normal form.
+    if b'"member"' in encoded or (isinstance(target, dict) and "timestamp" in target):
+        # Groups (unordered members) or a sub-statement's timestamp: the full normal form.
+        # Other forms that compare equal (durations) may hash apart: a differing hash is
+        # followed by a comparison of the statements (stride.xapi.service).
         encoded = orjson.dumps(comparison_form(statement), option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(encoded).hexdigest()

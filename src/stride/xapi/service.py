@@ -75,8 +75,8 @@ def record_statements(
     request was application/json); see stride.xapi.attachments.
 
     Raises InvalidStatement (400) for an invalid statement or two statements with one id;
-    Conflict (409) when an id is stored
-    with other content. Statements already stored with the same content are left as they are.
+    Conflict (409) when an id is stored with other content. Statements already stored with the
+    same content are left as they are.
     """
     errors = request_errors(list(statements), batch_errors(list(statements), version), contents)
     if errors:
@@ -218,8 +218,9 @@ def _check_repeats(
 
 
 def _same_as_stored(connection: Connection, scope: XapiScope, item: _Prepared) -> bool:
-    """Whether the stored statement of this id is the same statement after all: its hash may
-    come from an earlier version of the comparison rules (stride.xapi.comparison)."""
+    """Whether the stored statement of this id is the same statement after all: the hash
+    leaves out only some of what the comparison ignores (stride.xapi.comparison), and a stored
+    hash may come from earlier rules."""
     row = repo.get_statement(connection, scope.tenant_id, item.statement_id)
     if row is None:
         return False
