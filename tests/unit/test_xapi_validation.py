@@ -93,6 +93,8 @@ def test_moodle_statements_are_valid(version: str) -> None:
             "object.definition.correctResponsesPattern",
         ),
         ({"context": {"contextActivities": {}}}, "context.contextActivities"),
+        ({"result": {"duration": "P4W1D"}}, "result.duration"),
+        ({"timestamp": "2008-09-15 15:53:00.601+00:00"}, "timestamp"),  # 1.0.3: "T" only
         ({"context": {"language": "test"}}, "context.language"),
         (
             {"attachments": [{**ATTACHMENT, "contentType": "should fail"}]},
@@ -125,6 +127,9 @@ def test_what_the_conformance_suite_tightened_still_accepts_valid_forms() -> Non
     valid["object"]["definition"] = {"type": "http://x.y/t"}
     assert statement_errors(valid) == []
     assert statement_errors({**valid, "authority": AGENT}) == []
+    assert statement_errors({**valid, "result": {"duration": "P4W"}}) == []
+    spaced = {**valid, "timestamp": "2008-09-15 15:53:00.601+00:00"}
+    assert statement_errors(spaced, V2) == []  # RFC 3339, which 2.0 follows
 
 
 def test_required_properties() -> None:

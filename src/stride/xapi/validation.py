@@ -28,12 +28,15 @@ _LANGUAGE_TAG = re.compile(r"^(?:[A-Za-z]{2,3}|[A-Za-z]{5,8}|[xXiI](?=-))(?:-[A-
 # RFC 6838: type "/" subtype, each a restricted token, then any parameters.
 _TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*"
 _MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(?:\s*;.*)?$")
+# 2.0 takes RFC 3339's space between date and time too; 1.0.3 (ISO 8601) only "T".
 _TIMESTAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<zone>Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?$"
+    r"^\d{4}-\d{2}-\d{2}(?P<separator>[T ])\d{2}:\d{2}:\d{2}(?:\.\d+)?"
+    r"(?P<zone>Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?$"
 )
+# ISO 8601: weeks stand alone (P4W); other units combine (P1Y2M3DT4H5M6.7S).
 _DURATION = re.compile(
-    r"^P(?=\d|T\d)(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?"
-    r"(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$"
+    r"^P(?:\d+(?:\.\d+)?W|(?=\d|T\d)(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?D)?"
+    r"(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?)$"
 )
 _VERSION = {V1: re.compile(r"^1\.0(?:\.\d+)?$"), V2: re.compile(r"^(?:1\.0(?:\.\d+)?|2\.0\.\d+)$")}
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -135,7 +138,9 @@ class _Checker:
             self.fail(path, "must be an ISO 8601 date-time such as 2024-05-01T09:30:00Z")
             return
         zone = match.group("zone")
-        if zone is None and self.version == V2:
+        if match.group("separator") == " " and self.version != V2:
+            self.fail(path, "must separate date and time with T (xAPI 1.0.3)")
+        elif zone is None and self.version == V2:
             self.fail(path, "must include a time zone offset (xAPI 2.0)")
         elif zone is not None and zone.startswith("-") and set(zone[1:]) <= {"0", ":"}:
             self.fail(path, "must not use the offset -00:00 (RFC 3339 unknown local offset)")
