@@ -154,8 +154,8 @@ class _Walk:
         self.counts: dict[str, int] = {}
 
     def value(self, value: Any, path: str) -> Any:
-        # Exact types first: JSON gives only these, and an ABC isinstance check costs more
-        # than the rest of the walk (this runs for every field of every event).
+        # Exact types first: JSON gives only these, and the isinstance checks below (an ABC
+        # among them) are slow for a walk that runs over every field of every event.
         kind = type(value)
         if kind is str:
             return self._text(value, path)
@@ -166,6 +166,8 @@ class _Walk:
         if isinstance(value, list | tuple):
             items = [self.value(item, f"{path}[{index}]") for index, item in enumerate(value)]
             return items if isinstance(value, list) else tuple(items)
+        if isinstance(value, str):  # a subclass of str (an enum, say): text all the same
+            return self._text(value, path)
         return value
 
     def _text(self, text: str, path: str) -> str:

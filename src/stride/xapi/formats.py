@@ -55,11 +55,9 @@ def _statement_ids(statement: dict[str, Any]) -> dict[str, Any]:
                 context[key] = _agent_ids(context[key])
         activities = context.get("contextActivities")
         if isinstance(activities, dict):
+            # Arrays by now (with_context_arrays, which `formatted` applies first).
             context["contextActivities"] = {
-                kind: [_activity_ids(a) for a in items]
-                if isinstance(items, list)
-                else _activity_ids(items)
-                for kind, items in activities.items()
+                kind: [_activity_ids(a) for a in items] for kind, items in activities.items()
             }
         reduced["context"] = context
     return reduced

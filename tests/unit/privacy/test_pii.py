@@ -408,3 +408,13 @@ def test_the_shortcut_skips_only_text_no_detector_matches(text: str) -> None:
 )
 def test_the_shortcut_keeps_colon_and_at_text(text: str) -> None:
     assert scan_text(text) and scan_text(text) == scan_every_detector(text)
+
+
+def test_text_of_a_str_subclass_is_scanned_too() -> None:
+    class Text(str):
+        pass
+
+    payload = {"properties": {"note": Text("write to ana@example.com")}}
+    outcome = scan_event(payload, DEFAULT_POLICY)
+    assert outcome.counts == {"email": 1}
+    assert "ana@example.com" not in outcome.redacted_payload["properties"]["note"]
