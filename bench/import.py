@@ -92,8 +92,8 @@ def time_pipeline(path: Path, folder: Path, batch: int) -> dict[str, Any]:
     }
 
 
-def time_import(path: Path, folder: Path, batch: int) -> dict[str, Any]:
-    database = folder / f"import-{batch}.db"
+def time_import(path: Path, folder: Path, batch: int, helpers: int | None) -> dict[str, Any]:
+    database = Path(tempfile.mkdtemp(dir=folder)) / "import.db"
     engine, tenant = fresh_tenant(database)
     tenant_id = tenant.id
     marks: list[tuple[float, int]] = []
@@ -107,8 +107,9 @@ def time_import(path: Path, folder: Path, batch: int) -> dict[str, Any]:
         path,
         tenant_id,
         batch_size=batch,
-        state_path=folder / f"state-{batch}.json",
-        errors_path=folder / f"errors-{batch}.jsonl",
+        state_path=database.parent / "state.json",
+        errors_path=database.parent / "errors.jsonl",
+        helper_processes=helpers,
     )
     started = time.perf_counter()
     summary = run_import(engine, request, progress)
@@ -118,6 +119,7 @@ def time_import(path: Path, folder: Path, batch: int) -> dict[str, Any]:
     second_half = elapsed - (half - started)
     return {
         "batch": batch,
+        "helpers": helpers,
         "records": summary.records,
         **summary.counts,
         "seconds": round(elapsed, 1),
@@ -132,6 +134,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", default="10000", help="batch sizes, comma-separated")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--helpers",
+        default="auto",
+        help="helper processes preparing batches ahead, comma-separated (auto: as stride import)",
+    )
     parser.add_argument(
         "--pipeline",
         action="store_true",
@@ -156,12 +163,14 @@ def main() -> None:
         parse_seconds = time_parse(path)
         print(f"read and parse only: {args.events / parse_seconds:,.0f} records/s")
         results = []
+        helper_counts = [None if h == "auto" else int(h) for h in args.helpers.split(",")]
         for batch in (int(b) for b in args.batch.split(",")):
-            figures = time_import(path, folder, batch)
-            if args.pipeline:
-                figures.update(time_pipeline(path, folder, batch))
-            print(orjson.dumps(figures).decode(), flush=True)
-            results.append(figures)
+            for helpers in helper_counts:
+                figures = time_import(path, folder, batch, helpers)
+                if args.pipeline:
+                    figures.update(time_pipeline(path, folder, batch))
+                print(orjson.dumps(figures).decode(), flush=True)
+                results.append(figures)
     print(
         orjson.dumps(
             {"parse_records_per_s": round(args.events / parse_seconds), "imports": results},

@@ -30,8 +30,10 @@ def test_a_clean_import_exits_0_with_one_json_summary(stride_cli: Cli, tmp_path:
     tenant = _tenant(stride_cli)
     path = tmp_path / "events.json"
     path.write_bytes(orjson.dumps(_events(30)))
-    summary = stride_cli("import", str(path), "--tenant", tenant, "--batch", "7", "--json")
-    assert summary["format"] == "json"
+    summary = stride_cli(
+        "import", str(path), "--tenant", tenant, "--batch", "7", "--helpers", "1", "--json"
+    )
+    assert summary["format"] == "json" and summary["helper_processes"] == 1
     assert (summary["records"], summary["accepted"], summary["rejected"]) == (30, 30, 0)
     assert summary["errors_file"] is None and summary["events_per_second"] > 0
     assert not (tmp_path / "events.json.errors.jsonl").exists()
@@ -41,6 +43,7 @@ def test_a_clean_import_exits_0_with_one_json_summary(stride_cli: Cli, tmp_path:
     assert again["already_complete"] and again["records_this_run"] == 0
     restarted = stride_cli("import", str(path), "--tenant", tenant, "--restart", "--json")
     assert restarted["duplicate"] == 30 and restarted["accepted"] == 0
+    assert restarted["helper_processes"] == 0  # a small file is prepared in this process
 
 
 def test_refused_records_exit_1_and_are_listed(stride_cli: Cli, tmp_path: Path) -> None:
@@ -131,7 +134,9 @@ def test_ctrl_c_keeps_the_position_and_the_rerun_continues(
             raise KeyboardInterrupt
 
     monkeypatch.setattr(import_service, "save_state", interrupt_after_two)
-    stopped = stride_cli("import", str(path), "--tenant", tenant, "--batch", "10", expect_exit=130)
+    stopped = stride_cli(
+        "import", str(path), "--tenant", tenant, "--batch", "10", "--helpers", "1", expect_exit=130
+    )
     assert "Run the same command again" in stopped.output
     monkeypatch.setattr(import_service, "save_state", real_save)
     summary = stride_cli("import", str(path), "--tenant", tenant, "--batch", "10", "--json")

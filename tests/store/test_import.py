@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -17,6 +18,7 @@ from stride.catalog import load_catalog_text
 from stride.catalog.service import apply_catalog
 from stride.demo.generator import generate_demo_events
 from stride.demo.service import DEMO_CATALOG
+from stride.errors import InvalidInput
 from stride.importing import service as import_service
 from stride.importing.csv_mapping import MappingSpec
 from stride.importing.service import ImportProgress, ImportRequest, run_import
@@ -66,15 +68,21 @@ def _apply_demo_catalog(engine: Engine, tenant_id: str) -> None:
     apply_catalog(engine, tenant_id, catalog, NOW)
 
 
+# 1: batches prepared ahead by a helper process (stride.ingest.ahead), as large files are.
+HELPERS = pytest.mark.parametrize("helpers", [0, 1], ids=["in-process", "helper"])
+
+
+@HELPERS
 def test_an_import_equals_the_same_events_over_http(
-    engine: Engine, tenant: TenantUnderTest, client: TestClient, tmp_path: Path
+    engine: Engine, tenant: TenantUnderTest, client: TestClient, tmp_path: Path, helpers: int
 ) -> None:
     events = _demo_events(700)
     _apply_demo_catalog(engine, tenant.tenant_id)
     path = _write_jsonl(tmp_path / "events.jsonl", events)
     # The same batches as the requests below: an award's evidence names the events of the
     # batch that earned it, so it follows arrival (docs/architecture.md).
-    summary = run_import(engine, ImportRequest(path, tenant.tenant_id, batch_size=BATCH))
+    request = ImportRequest(path, tenant.tenant_id, batch_size=BATCH, helper_processes=helpers)
+    summary = run_import(engine, request)
     assert summary.counts["accepted"] == len(events) and summary.refused == 0
     imported = read_model_snapshot(engine, tenant.tenant_id)
     assert imported["learner_stats"]
@@ -90,13 +98,15 @@ def test_an_import_equals_the_same_events_over_http(
     assert read_model_snapshot(engine, tenant.tenant_id) == imported
 
 
+@HELPERS
 def test_a_stopped_import_continues_after_its_last_batch(
-    engine: Engine, tenant: TenantUnderTest, tmp_path: Path
+    engine: Engine, tenant: TenantUnderTest, tmp_path: Path, helpers: int
 ) -> None:
     events = _demo_events(250)
     events.insert(40, {"id": "not-a-uuid"})  # one refusal before the stop, listed once
     path = _write_jsonl(tmp_path / "events.jsonl", events)
-    request = ImportRequest(path, tenant.tenant_id, batch_size=50)
+    # With a helper, the batch after the stop is already read and prepared: it is not stored.
+    request = ImportRequest(path, tenant.tenant_id, batch_size=50, helper_processes=helpers)
 
     def stop_after_two(step: ImportProgress) -> None:
         if step.records >= 100:
@@ -165,8 +175,9 @@ def test_a_crash_between_commit_and_saved_position_repeats_one_batch_harmlessly(
         assert count_events(connection, tenant.tenant_id) == 119
 
 
+@HELPERS
 def test_refusals_are_listed_with_their_line_and_reason(
-    engine: Engine, tenant: TenantUnderTest, tmp_path: Path
+    engine: Engine, tenant: TenantUnderTest, tmp_path: Path, helpers: int
 ) -> None:
     now = datetime.now(UTC)
     with write_transaction(engine) as connection:
@@ -187,7 +198,10 @@ def test_refusals_are_listed_with_their_line_and_reason(
     path = tmp_path / "in.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
     errors_path = tmp_path / "refused.jsonl"
-    summary = run_import(engine, ImportRequest(path, tenant.tenant_id, errors_path=errors_path))
+    request = ImportRequest(
+        path, tenant.tenant_id, batch_size=3, errors_path=errors_path, helper_processes=helpers
+    )
+    summary = run_import(engine, request)
     assert summary.counts == {
         "accepted": 2,
         "duplicate": 0,
@@ -285,3 +299,25 @@ def test_a_changed_file_or_mapping_is_imported_from_the_start(
     second = run_import(engine, ImportRequest(path, tenant.tenant_id))
     assert second.note is not None and "file" in second.note
     assert second.counts["accepted"] == 4 and second.resumed_from == 0
+
+
+def test_a_helper_prepares_by_default_only_large_files_on_several_cores(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    request = ImportRequest(tmp_path / "events.jsonl", "t")
+    large = import_service.HELPERS_FROM_BYTES
+    monkeypatch.setattr(import_service.os, "cpu_count", lambda: 2)
+    assert import_service._helper_processes(request, large) == 1
+    assert import_service._helper_processes(request, large - 1) == 0
+    assert import_service._helper_processes(replace(request, helper_processes=3), 10) == 3
+    monkeypatch.setattr(import_service.os, "cpu_count", lambda: 1)
+    assert import_service._helper_processes(request, large) == 0
+
+
+def test_too_many_helpers_are_refused(
+    engine: Engine, tenant: TenantUnderTest, tmp_path: Path
+) -> None:
+    path = _write_jsonl(tmp_path / "events.jsonl", [_event()])
+    request = ImportRequest(path, tenant.tenant_id, helper_processes=import_service.MAX_HELPERS + 1)
+    with pytest.raises(InvalidInput, match="helper processes"):
+        run_import(engine, request)

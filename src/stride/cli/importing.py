@@ -20,6 +20,7 @@ from stride.importing.csv_mapping import MappingSpec, Unmapped, parse_pairs, spe
 from stride.importing.service import (
     DEFAULT_BATCH,
     MAX_BATCH,
+    MAX_HELPERS,
     ImportProgress,
     ImportRequest,
     ImportSummary,
@@ -66,6 +67,14 @@ def import_file(
     restart: bool = typer.Option(
         False, "--restart", help="Ignore the saved position and import from the start"
     ),
+    helpers: int | None = typer.Option(
+        None,
+        "--helpers",
+        min=0,
+        max=MAX_HELPERS,
+        help="Processes that prepare the next batches while one is stored "
+        "(default: 1 on a multi-core machine for a file of 8 MiB or more; 0: none)",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Import events from a file through the ingest pipeline; resumable, exit 1 if any
@@ -83,6 +92,7 @@ def import_file(
             state,
             restart,
             timedelta(hours=settings.MAX_FUTURE_SKEW_HOURS),
+            helpers,
         )
         engine = open_engine(settings)
         try:
@@ -167,8 +177,13 @@ def _as_dict(file: Path, tenant: str, summary: ImportSummary) -> dict[str, Any]:
         "errors_file": str(summary.errors_path) if summary.errors_path else None,
         "state_file": str(summary.state_path),
         "already_complete": summary.already_complete,
+        "helper_processes": summary.helper_processes,
         "note": summary.note,
     }
+
+
+def _helpers(count: int) -> str:
+    return f"{count} helper process{'es' if count > 1 else ''} preparing batches"
 
 
 def _print(file: Path, summary: ImportSummary) -> None:
@@ -186,7 +201,8 @@ def _print(file: Path, summary: ImportSummary) -> None:
         )
         console.print(
             f"Imported {file.name} ({summary.format}){resumed}: {summary.records:,} records in "
-            f"{summary.seconds:.1f} s, {summary.events_per_second:,.0f} events/s."
+            f"{summary.seconds:.1f} s, {summary.events_per_second:,.0f} events/s"
+            + (f" ({_helpers(summary.helper_processes)})." if summary.helper_processes else ".")
         )
     console.print(
         f"  accepted {counts['accepted']:,}, duplicate {counts['duplicate']:,}, "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -31,10 +31,18 @@ class RecordedEvent:
     # The free-form properties as stored (usage/metrics rollups read them); not hashed.
     properties: dict[str, Any] | None = field(default=None, hash=False)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Batches prepared in another process (stride.ingest.ahead) come back pickled: by
+        # position, this loads several times faster than the slotted dataclass's own state.
+        return (RecordedEvent, tuple(getattr(self, name) for name in _FIELD_NAMES))
+
     @property
     def order_key(self) -> tuple[datetime, str]:
         """Total order of events by time, ties broken by id, whatever the arrival order."""
         return (self.timestamp, self.event_id)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(RecordedEvent))
 
 
 def recorded_from_payload(

@@ -11,8 +11,11 @@ size saved with the position.
 
 from __future__ import annotations
 
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import islice
@@ -38,13 +41,17 @@ from stride.importing.state import (
     save_state,
     settings_fingerprint,
 )
+from stride.ingest.ahead import AheadPool, PendingBatch
 from stride.ingest.pipeline import EventStatus, TenantScope, ingest_events
+from stride.privacy.policy_service import get_policy
 from stride.store.tenants import get_tenant
 
 # bench/import.py (100,000 events): 2,000 7,700 events/s, 10,000 8,900, 25,000 9,800, 50,000
 # 9,400. A batch holds SQLite's write lock while it commits (about a second at 10,000).
 DEFAULT_BATCH = 10_000
 MAX_BATCH = 50_000
+HELPERS_FROM_BYTES = 8 * 1024 * 1024
+MAX_HELPERS = 8
 UNREADABLE = "unreadable"  # the reason of a record that is not valid JSON or CSV
 
 
@@ -59,6 +66,9 @@ class ImportRequest:
     state_path: Path | None = None  # default: FILE.stride-import.json
     restart: bool = False
     max_future_skew: timedelta = timedelta(hours=24)
+    # Processes that prepare the next batches while one is stored (stride.ingest.ahead);
+    # None: one on a machine with several cores, for a file of HELPERS_FROM_BYTES or more.
+    helper_processes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ class ImportSummary:
     state_path: Path
     already_complete: bool  # an earlier run finished this import; nothing was done
     note: str | None = None  # why a saved position was not used, when it was not
+    helper_processes: int = 0  # that prepared batches ahead in this run
 
     @property
     def events_per_second(self) -> float:
@@ -104,6 +115,8 @@ def run_import(
     """Import the file; on any exception the position of the last committed batch is kept."""
     if not 1 <= request.batch_size <= MAX_BATCH:
         raise InvalidInput(f"The batch size must be between 1 and {MAX_BATCH}.")
+    if request.helper_processes is not None and not 0 <= request.helper_processes <= MAX_HELPERS:
+        raise InvalidInput(f"The helper processes must be between 0 and {MAX_HELPERS}.")
     path = request.path
     if not path.is_file():
         raise NotFound(f"No file {str(path)!r}.")
@@ -133,34 +146,77 @@ def run_import(
         state = saved or ImportState(identity, settings, source.first)
         if saved is None:
             errors_path.unlink(missing_ok=True)  # the error file of an earlier import
-        batches = _Batches(engine, scope, request, source, clock)
-        started = time.perf_counter()
         resumed_from = state.position.record
-        with _ErrorFile(errors_path, state.errors_size) as errors:
+        batches = _Batches(engine, scope, request, source, clock, state_path, resumed_from)
+        started = time.perf_counter()
+        helpers = _helper_processes(request, identity.size - state.position.offset)
+        with _ErrorFile(errors_path, state.errors_size) as errors, _pool(helpers) as pool:
+            # With helpers, the next batches are prepared while the one before is stored.
+            waiting: deque[_Read] = deque()
             for records in _chunks(source.read(stream, state.position), request.batch_size):
-                counts = batches.ingest(records, errors)
-                totals = {name: state.counts[name] + counts.get(name, 0) for name in COUNTS}
-                state = replace(
-                    state, position=records[-1].end, counts=totals, errors_size=errors.size()
-                )
-                save_state(state_path, state)
-                if on_progress is not None:
-                    on_progress(
-                        ImportProgress(
-                            state.position.offset,
-                            identity.size,
-                            state.position.record,
-                            state.position.record - resumed_from,
-                            totals,
-                        )
-                    )
+                waiting.append(batches.read(records, pool))
+                if len(waiting) > helpers:
+                    state = _stored(state, waiting.popleft(), batches, errors, on_progress)
+            while waiting:
+                state = _stored(state, waiting.popleft(), batches, errors, on_progress)
             state = replace(state, complete=True)
             save_state(state_path, state)
         seconds = time.perf_counter() - started
     done_now = state.position.record - resumed_from
-    return _summary(
+    summary = _summary(
         source, state, done_now, seconds, resumed_from, errors_path, state_path, False, note
     )
+    return replace(summary, helper_processes=helpers)
+
+
+def _helper_processes(request: ImportRequest, bytes_left: int) -> int:
+    if request.helper_processes is not None:
+        return request.helper_processes
+    # Starting a helper takes about a second: worth it from a few batches on.
+    return 1 if (os.cpu_count() or 1) > 1 and bytes_left >= HELPERS_FROM_BYTES else 0
+
+
+def _pool(helpers: int) -> AbstractContextManager[AheadPool | None]:
+    return AheadPool(helpers) if helpers else nullcontext()
+
+
+def _stored(
+    state: ImportState,
+    batch: _Read,
+    batches: _Batches,
+    errors: _ErrorFile,
+    on_progress: Callable[[ImportProgress], None] | None,
+) -> ImportState:
+    """Store a batch read earlier; the import's state after it, saved."""
+    counts = batches.store(batch, errors)
+    totals = {name: state.counts[name] + counts.get(name, 0) for name in COUNTS}
+    position = batch.records[-1].end
+    state = replace(state, position=position, counts=totals, errors_size=errors.size())
+    save_state(batches.state_path, state)
+    if on_progress is not None:
+        on_progress(
+            ImportProgress(
+                position.offset,
+                state.identity.size,
+                position.record,
+                position.record - batches.resumed_from,
+                totals,
+            )
+        )
+    return state
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A batch read from the file: what goes to the pipeline, and what was refused already."""
+
+    records: list[Record]
+    sent: list[Record]  # the records of `raw`, in order
+    raw: list[Any]
+    refused: list[_Refusal]
+    skipped: int
+    received_at: datetime
+    ahead: PendingBatch | None  # being prepared by a helper process
 
 
 @dataclass
@@ -170,13 +226,15 @@ class _Batches:
     request: ImportRequest
     source: Source
     clock: Callable[[], datetime]
+    state_path: Path
+    resumed_from: int
 
-    def ingest(self, records: list[Record], errors: _ErrorFile) -> dict[str, int]:
-        """Send one batch through the pipeline; write its refusals; count its outcomes."""
-        counts: dict[str, int] = dict.fromkeys(COUNTS, 0)
+    def read(self, records: list[Record], pool: AheadPool | None) -> _Read:
+        """Convert a batch's records to events; hand them to a helper to prepare, if any."""
         refused: list[_Refusal] = []
         raw: list[Any] = []
         sent: list[Record] = []
+        skipped = 0
         for record in records:
             if record.error is not None:
                 unreadable = (FieldError("(record)", record.error),)
@@ -184,7 +242,7 @@ class _Batches:
                 continue
             converted = self.source.convert(record.value)
             if converted is None:
-                counts["skipped"] += 1
+                skipped += 1
             elif isinstance(converted, list):
                 invalid = tuple(converted)
                 refused.append(
@@ -193,12 +251,27 @@ class _Batches:
             else:
                 raw.append(converted)
                 sent.append(record)
-        counts["rejected"] += len(refused)
-        if raw:
-            now = self.clock()
-            limits = ValidationLimits(now, self.request.max_future_skew)
-            report = ingest_events(self.engine, self.scope, raw, limits, now)
-            for record, outcome in zip(sent, report.outcomes, strict=True):
+        now = self.clock()
+        ahead = None
+        if pool is not None and raw:
+            with self.engine.connect() as connection:
+                policy = get_policy(connection, self.scope.tenant_id)
+            ahead = pool.submit(self.scope, raw, self._limits(now), now, policy)
+        return _Read(records, sent, raw, refused, skipped, now, ahead)
+
+    def store(self, batch: _Read, errors: _ErrorFile) -> dict[str, int]:
+        """Send one batch through the pipeline; write its refusals; count its outcomes."""
+        counts: dict[str, int] = dict.fromkeys(COUNTS, 0)
+        counts["skipped"] = batch.skipped
+        counts["rejected"] = len(batch.refused)
+        refused = list(batch.refused)
+        if batch.raw:
+            now = batch.received_at
+            ahead = batch.ahead.result() if batch.ahead is not None else None
+            report = ingest_events(
+                self.engine, self.scope, batch.raw, self._limits(now), now, ahead=ahead
+            )
+            for record, outcome in zip(batch.sent, report.outcomes, strict=True):
                 status = outcome.status.value
                 counts[status] += 1
                 if outcome.status in (EventStatus.REJECTED, EventStatus.CONFLICT):
@@ -210,6 +283,9 @@ class _Batches:
             errors.write(refusal)
         errors.flush()
         return counts
+
+    def _limits(self, now: datetime) -> ValidationLimits:
+        return ValidationLimits(now, self.request.max_future_skew)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine
 
 from stride.analytics.quality_tally import IngestTally, tally_batch
 from stride.events.validation import ValidationLimits
+from stride.ingest.ahead import PreparedAhead, policy_document
 from stride.ingest.group_commit import GroupCommit
 from stride.ingest.outcomes import (
     CONFLICT_ERROR,
@@ -33,7 +34,7 @@ from stride.ingest.outcomes import (
     TenantScope,
     repeat_outcome,
 )
-from stride.ingest.preparation import Candidate, PiiTally, prepare_event, raw_id
+from stride.ingest.preparation import Candidate, PiiTally, prepare_batch
 from stride.ingest.projector import project_events
 from stride.privacy.consent import learners_with_consent
 from stride.privacy.policy import PrivacyPolicy, Purpose
@@ -71,7 +72,7 @@ BeforeAppend = Callable[[Connection], None]
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A batch ready to store: its valid events by id, and what preparing it found."""
+    """A batch ready to store (see PreparedBatch) with what storing it needs."""
 
     candidates: dict[str, Candidate]
     earlier: dict[int, EventOutcome]  # rejected events and repeats within the batch
@@ -90,6 +91,7 @@ class _Request:
     limits: ValidationLimits
     received_at: datetime
     before_append: BeforeAppend | None = None
+    ahead: PreparedAhead | None = None
 
 
 _Outcomes = dict[int, EventOutcome]
@@ -106,13 +108,15 @@ def ingest_events(
     limits: ValidationLimits,
     received_at: datetime,
     before_append: BeforeAppend | None = None,
+    ahead: PreparedAhead | None = None,
 ) -> IngestReport:
     """Record a batch; valid events are kept whatever their neighbours are.
 
     Returns one outcome per input event, in input order. An error raised by `before_append`
-    is raised here, and nothing of the batch is stored.
+    is raised here, and nothing of the batch is stored. `ahead` is the batch already prepared
+    from the same arguments (stride.ingest.ahead).
     """
-    request = _Request(scope, raw_events, limits, received_at, before_append)
+    request = _Request(scope, raw_events, limits, received_at, before_append, ahead)
     store = partial(_ingest_group, engine, scope.tenant_id)
     return _committer(engine).run(scope.tenant_id, request, max(1, len(raw_events)), store)
 
@@ -136,7 +140,9 @@ def _ingest_group(
     """
     with engine.connect() as connection:
         policy = get_policy(connection, tenant_id)
-    prepared = [_prepare_batch(request, policy) for request in requests]
+    # Only batches prepared ahead are checked against the policy's document.
+    document = policy_document(policy) if any(r.ahead for r in requests) else {}
+    prepared = [_prepare(request, policy, document) for request in requests]
     # Only an empty batch has nothing to write: rejected events are counted too.
     writes = [
         n
@@ -154,41 +160,22 @@ def _ingest_group(
     return reports
 
 
-def _prepare_batch(request: _Request, policy: PrivacyPolicy) -> _Prepared:
-    outcomes: _Outcomes = {}
-    candidates: dict[str, Candidate] = {}
-    learner_keys: dict[str, str] = {}  # a batch holds few learners: hash each id once
-    pii = PiiTally()
-    received_at = request.received_at
-    keep_days = policy.document.retention.raw_events_days
-    # Retention would delete such an event again, and after it a resend is no longer seen as
-    # a duplicate: it would be folded twice.
-    cutoff = received_at - timedelta(days=keep_days) if keep_days is not None else None
-    for index, raw in enumerate(request.raw_events):
-        candidate_or_errors = prepare_event(
-            index,
-            raw,
-            request.scope,
-            request.limits,
-            received_at,
-            learner_keys,
-            policy.pii,
-            pii,
-            cutoff,
+def _prepare(request: _Request, policy: PrivacyPolicy, document: dict[str, Any]) -> _Prepared:
+    ahead = request.ahead
+    if ahead is not None and ahead.policy_document == document:
+        batch = ahead.batch
+    else:  # not prepared ahead, or under a policy changed since
+        batch = prepare_batch(
+            request.scope, request.raw_events, request.limits, request.received_at, policy
         )
-        if isinstance(candidate_or_errors, tuple):
-            errors, reason = candidate_or_errors
-            outcomes[index] = EventOutcome(
-                index, raw_id(raw), EventStatus.REJECTED, tuple(errors), reason
-            )
-            continue
-        candidate = candidate_or_errors
-        earlier = candidates.get(candidate.event_id)
-        if earlier is None:
-            candidates[candidate.event_id] = candidate
-        else:  # the same id twice in one batch: the first one stands
-            outcomes[index] = _repeat(candidate, earlier.content_hash)
-    return _Prepared(candidates, outcomes, pii, received_at, policy, request.before_append)
+    return _Prepared(
+        batch.candidates,
+        batch.earlier,
+        batch.pii,
+        request.received_at,
+        policy,
+        request.before_append,
+    )
 
 
 def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -> list[_Outcomes]:

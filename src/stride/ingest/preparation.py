@@ -7,8 +7,9 @@ nothing here touches the database.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stride.errors import FieldError
@@ -19,8 +20,15 @@ from stride.events.validation import (
     stored_payload,
     validate_event,
 )
-from stride.ingest.outcomes import RejectReason, TenantScope
+from stride.ingest.outcomes import (
+    EventOutcome,
+    EventStatus,
+    RejectReason,
+    TenantScope,
+    repeat_outcome,
+)
 from stride.privacy.pii import PiiPolicy, scan_event
+from stride.privacy.policy import PrivacyPolicy
 from stride.privacy.pseudonym import learner_key
 
 
@@ -34,6 +42,15 @@ class Candidate:
     row: dict[str, Any]
     recorded: RecordedEvent
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Batches prepared in another process (stride.ingest.ahead) come back pickled: the
+        # row repeats the recorded event's fields, so only what it adds travels.
+        row, recorded = self.row, self.recorded
+        if row["sent_as"] is None and row["learner_key"] == recorded.learner_key:
+            compact = (self.index, self.content_hash, row["tenant_id"], row["received_at"])
+            return (_candidate, (*compact, row["payload"], recorded))
+        return (Candidate, (self.index, self.event_id, self.content_hash, row, recorded))
+
 
 @dataclass
 class PiiTally:
@@ -44,6 +61,52 @@ class PiiTally:
     def add(self, found: dict[str, int], action: str) -> None:
         for kind, n in found.items():
             self.counts[(kind, action)] += n
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch ready to store: its valid events by id, and what preparing it found."""
+
+    candidates: dict[str, Candidate]
+    earlier: dict[int, EventOutcome]  # rejected events and repeats within the batch
+    pii: PiiTally
+
+
+def prepare_batch(
+    scope: TenantScope,
+    raw_events: Sequence[Any],
+    limits: ValidationLimits,
+    received_at: datetime,
+    policy: PrivacyPolicy,
+) -> PreparedBatch:
+    """Every event of a batch prepared under the tenant's privacy policy."""
+    earlier: dict[int, EventOutcome] = {}
+    candidates: dict[str, Candidate] = {}
+    learner_keys: dict[str, str] = {}  # a batch holds few learners: hash each id once
+    pii = PiiTally()
+    keep_days = policy.document.retention.raw_events_days
+    # Retention would delete such an event again, and after it a resend is no longer seen as
+    # a duplicate: it would be folded twice.
+    cutoff = received_at - timedelta(days=keep_days) if keep_days is not None else None
+    for index, raw in enumerate(raw_events):
+        candidate_or_errors = prepare_event(
+            index, raw, scope, limits, received_at, learner_keys, policy.pii, pii, cutoff
+        )
+        if isinstance(candidate_or_errors, tuple):
+            errors, reason = candidate_or_errors
+            earlier[index] = EventOutcome(
+                index, raw_id(raw), EventStatus.REJECTED, tuple(errors), reason
+            )
+            continue
+        candidate = candidate_or_errors
+        first = candidates.get(candidate.event_id)
+        if first is None:
+            candidates[candidate.event_id] = candidate
+        else:  # the same id twice in one batch: the first one stands
+            earlier[index] = repeat_outcome(
+                index, candidate.event_id, candidate.content_hash, first.content_hash
+            )
+    return PreparedBatch(candidates, earlier, pii)
 
 
 def prepare_event(
@@ -101,18 +164,46 @@ def prepare_event(
         platform=(payload.get("context") or {}).get("platform"),
         properties=payload.get("properties"),
     )
-    row = {
-        "tenant_id": scope.tenant_id,
-        "event_id": event_id,
-        "learner_key": key,
-        "type": event.type,
-        "event_time": instant,
+    row = _row(scope.tenant_id, recorded, received_at, fingerprint, payload)
+    return Candidate(index, event_id, fingerprint, row, recorded)
+
+
+def _candidate(
+    index: int,
+    fingerprint: str,
+    tenant_id: str,
+    received_at: datetime,
+    payload: dict[str, Any],
+    recorded: RecordedEvent,
+) -> Candidate:
+    return Candidate(
+        index,
+        recorded.event_id,
+        fingerprint,
+        _row(tenant_id, recorded, received_at, fingerprint, payload),
+        recorded,
+    )
+
+
+def _row(
+    tenant_id: str,
+    recorded: RecordedEvent,
+    received_at: datetime,
+    fingerprint: str,
+    payload: dict[str, Any],
+) -> dict[str, Any]:
+    """The event's row in the log."""
+    return {
+        "tenant_id": tenant_id,
+        "event_id": recorded.event_id,
+        "learner_key": recorded.learner_key,
+        "type": recorded.type,
+        "event_time": recorded.timestamp,
         "received_at": received_at,
         "content_hash": fingerprint,
         "payload": payload,
         "sent_as": None,  # set when the learner key is an alias (stored under its learner)
     }
-    return Candidate(index, event_id, fingerprint, row, recorded)
 
 
 def raw_id(raw: Any) -> str | None:
