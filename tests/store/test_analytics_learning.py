@@ -179,6 +179,21 @@ def test_order_and_refolds_do_not_change_rollups(engine: Engine) -> None:
     assert _rollups(engine, shuffled.tenant_id) == expected
 
 
+@pytest.mark.parametrize("order", ["in time order", "newest first"])
+def test_one_event_at_a_time_gives_the_rollups_of_one_batch(engine: Engine, order: str) -> None:
+    # In time order, a repeat attempt at a known item only changes its counts; newest first,
+    # every older attempt becomes the item's first one and moves the learner's rest scores.
+    events = six_learners()
+    together = _tenant(engine, 2)
+    ingest_events(engine, together.scope, events, LIMITS, NOW)
+    expected = _rollups(engine, together.tenant_id)
+    alone = _tenant(engine, 2)
+    stream = sorted(events, key=lambda e: e["timestamp"], reverse=order == "newest first")
+    for event in stream:
+        ingest_events(engine, alone.scope, [event], LIMITS, NOW)
+    assert _rollups(engine, alone.tenant_id) == expected
+
+
 def _meeting(learner: str, kind: str, meeting: str, hours: float) -> dict[str, Any]:
     return make_event(
         type=kind,

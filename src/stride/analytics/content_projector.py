@@ -19,6 +19,7 @@ from stride.analytics.items_fold import (
     ItemAttempts,
     apply_attempt,
     attempt_correct,
+    count_difference,
     share_difference,
 )
 from stride.catalog.model import DEFAULT_PASS_SCORE, Catalog
@@ -128,24 +129,45 @@ def _project_item_attempts(
                 graded[(key, event.activity_id)].append((event, correct))
     if not graded:
         return
-    before = store.learners_item_attempts(connection, tenant_id, {key for key, _ in graded})
-    after = {key: {i.activity_id: i for i in items} for key, items in before.items()}
-    changed: list[ItemAttempts] = []
-    for (key, activity_id), attempts in graded.items():
-        state = after[key].get(activity_id)
+    stored = store.load_item_attempts(connection, tenant_id, graded.keys())
+    after: dict[tuple[str, str], ItemAttempts] = {}
+    for pair, attempts in graded.items():
+        state = stored.get(pair)
         for event, correct in attempts:
             state = apply_attempt(state, event, correct)
         assert state is not None
-        after[key][activity_id] = state
-        changed.append(state)
-    store.save_item_attempts(connection, tenant_id, changed)
+        after[pair] = state
+    # A learner's share of every item holds the rest score, which depends on the first
+    # attempts at all their items: when one of those changes (a new item, or an attempt
+    # earlier than the first one known), all their items are needed. Otherwise only the
+    # attempt counts of the items attempted change.
+    moved = {
+        key
+        for (key, activity_id), state in after.items()
+        if _first_moved(stored.get((key, activity_id)), state)
+    }
+    before = store.learners_item_attempts(connection, tenant_id, moved) if moved else {}
+    store.save_item_attempts(connection, tenant_id, after.values())
     sums: dict[str, list[int]] = defaultdict(lambda: [0] * len(ITEM_STAT_FIELDS))
+    now = {key: {item.activity_id: item for item in items} for key, items in before.items()}
+    for (key, activity_id), state in after.items():
+        if key in moved:
+            now[key][activity_id] = state
+        else:
+            _add(sums[activity_id], count_difference(stored[(key, activity_id)], state))
     for key, items in before.items():
-        for activity_id, delta in share_difference(items, list(after[key].values())).items():
-            total = sums[activity_id]
-            for i, value in enumerate(delta):
-                total[i] += value
+        for activity_id, delta in share_difference(items, list(now[key].values())).items():
+            _add(sums[activity_id], delta)
     store.add_item_stats(connection, tenant_id, {a: tuple(v) for a, v in sums.items() if any(v)})
+
+
+def _first_moved(old: ItemAttempts | None, new: ItemAttempts) -> bool:
+    return old is None or old.first_event != new.first_event
+
+
+def _add(total: list[int], delta: tuple[int, ...]) -> None:
+    for i, value in enumerate(delta):
+        total[i] += value
 
 
 def _project_meetings(

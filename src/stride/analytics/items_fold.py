@@ -103,3 +103,11 @@ def share_difference(
         if any(delta):
             changes[activity_id] = delta
     return changes
+
+
+def count_difference(before: ItemAttempts, after: ItemAttempts) -> tuple[int, ...]:
+    """What to add to an item's sums when only its attempt counts change (the same first
+    attempt, so the learner's rest scores and every other item's share stay)."""
+    assert before.first_event == after.first_event
+    graded, correct = after.graded - before.graded, after.correct - before.correct
+    return (0, graded, correct, *(0,) * (len(ITEM_STAT_FIELDS) - 3))

@@ -79,6 +79,15 @@ def learners_item_attempts(
     return found
 
 
+def load_item_attempts(
+    connection: Connection, tenant_id: str, pairs: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], ItemAttempts]:
+    """The (learner, item) rows that exist among `pairs`."""
+    key = ("learner_key", "activity_id")
+    rows = select_by_keys(connection, learner_item_attempts, _ITEM_COLUMNS, tenant_id, key, pairs)
+    return {(r[0], r[1]): _item(r) for r in rows}
+
+
 def save_item_attempts(
     connection: Connection, tenant_id: str, items: Iterable[ItemAttempts]
 ) -> None:
