@@ -13,6 +13,9 @@ os.environ.setdefault("STRIDE_RETENTION_INTERVAL_HOURS", "0")
 os.environ.setdefault("STRIDE_WEBHOOK_POLL_SECONDS", "0")
 # Nor a background analytics round: analytics reads catch their tenant up themselves.
 os.environ.setdefault("STRIDE_ANALYTICS_INTERVAL_SECONDS", "0")
+# Apps made by tests prepare batches in their own process (a helper each would cost a process
+# start per app); tests/api/test_ingest_helpers.py runs servers with helpers.
+os.environ.setdefault("STRIDE_INGEST_HELPERS", "0")
 # Scheduled reports run only when a test ticks the runner itself.
 os.environ.setdefault("STRIDE_REPORT_TICK_SECONDS", "0")
 

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     # How often each server process folds new events into the engagement and usage rollups
     # (analytics reads also catch their tenant up first); 0 turns the background round off.
     ANALYTICS_INTERVAL_SECONDS: float = Field(default=2.0, ge=0)
+    # Helper processes that validate, pseudonymize and scrub incoming batches while the server
+    # process stores others (stride.ingest.ahead). Unset: 1 on a machine with several cores
+    # for a single server process; `stride serve --workers N` (N > 1) sets 0, its processes
+    # using the cores already.
+    INGEST_HELPERS: int | None = Field(default=None, ge=0, le=8)
     WEBHOOK_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
     WEBHOOK_BACKOFF_BASE_SECONDS: float = Field(default=2.0, gt=0)
     WEBHOOK_BACKOFF_CAP_SECONDS: float = Field(default=3600.0, gt=0)

@@ -47,6 +47,8 @@ from stride.api.schemas.events import EventBatch
 from stride.api.security import install_http_hardening
 from stride.config import Settings, get_settings
 from stride.events.schema import Event
+from stride.ingest.ahead import AheadPool, server_helpers
+from stride.ingest.pipeline import use_helpers
 from stride.observability.metrics import LatencyMiddleware, Metrics
 from stride.privacy.retention_job import RetentionJob
 from stride.realtime.hub import StreamHub
@@ -66,6 +68,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tune_gc()  # also in server processes that uvicorn spawns (`stride serve --workers N`)
+        helpers = server_helpers(settings.INGEST_HELPERS)
+        app.state.ingest_helpers = AheadPool(helpers) if helpers else None
+        use_helpers(app.state.engine, app.state.ingest_helpers)
         app.state.read_audit.start()
         app.state.retention_job.start()
         app.state.webhooks.start()
@@ -73,6 +78,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         await app.state.streams.start()
         app.state.reports.start()
         yield
+        use_helpers(app.state.engine, None)
+        if app.state.ingest_helpers is not None:
+            app.state.ingest_helpers.close()
         await app.state.streams.stop()
         app.state.reports.stop()
         app.state.analytics.stop()

@@ -108,6 +108,8 @@ def serve(
                 )
                 raise typer.Exit(1) from error
             console.print(listening)
+            # The processes use the cores already: none starts helper processes of its own.
+            os.environ.setdefault("STRIDE_INGEST_HELPERS", "0")
             status = Workers(options, sockets).run()
             if status:
                 raise typer.Exit(status)

@@ -12,8 +12,10 @@ changed by the time it is stored, the pipeline prepares it again (stride.ingest.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import signal
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +41,14 @@ class PreparedAhead:
 def policy_document(policy: PrivacyPolicy) -> dict[str, Any]:
     """The policy as a plain document: what a prepared batch is checked against."""
     return policy.document.model_dump(mode="json")
+
+
+def server_helpers(setting: int | None) -> int:
+    """Helper processes for a server process: the setting, or 1 on a machine with several
+    cores (each server process of `stride serve --workers N` is told 0)."""
+    if setting is not None:
+        return setting
+    return 1 if (os.cpu_count() or 1) > 1 else 0
 
 
 # A helper process prepares batch after batch under the same policy: parse it once.
@@ -96,6 +106,8 @@ class _Helper:
         self.process.start()
         theirs.close()
         self.pending: PendingBatch | None = None
+        self.alive = True
+        self.busy = False  # preparing for a thread that waits (AheadPool.prepare_now)
 
     def send(self, request: bytes) -> None:
         try:
@@ -129,17 +141,27 @@ class _Helper:
 class PendingBatch:
     """A batch a helper process is preparing."""
 
-    def __init__(self, helper: _Helper) -> None:
+    def __init__(self, helper: _Helper, guard: threading.Lock) -> None:
         self._helper = helper
+        self._guard = guard  # the pool's: who may hand the helper another batch
+        self._lock = threading.Lock()
         self._answer: tuple[bool, Any] | None = None
 
     def collect(self) -> None:
         """Take the helper's answer (it can then start on another batch)."""
-        if self._answer is None:
-            self._answer = self._helper.receive()
-            self._helper.pending = None
+        with self._lock:
+            if self._answer is not None:
+                return
+            try:
+                self._answer = self._helper.receive()
+            except HelperFailed as exc:
+                self._helper.alive = False
+                self._answer = (False, str(exc))
+            with self._guard:
+                self._helper.pending = None
 
     def result(self) -> PreparedAhead:
+        """The prepared batch; HelperFailed when the helper could not prepare it."""
         self.collect()
         assert self._answer is not None
         done, value = self._answer
@@ -147,6 +169,12 @@ class PendingBatch:
             raise HelperFailed(f"A helper process could not prepare a batch: {value}")
         assert isinstance(value, PreparedAhead)
         return value
+
+
+def unpickle(answer: bytes) -> PreparedAhead | None:
+    """A helper's answer to `AheadPool.prepare_now`: the batch, or None if it failed."""
+    done, value = pickle.loads(answer)
+    return value if done and isinstance(value, PreparedAhead) else None
 
 
 class AheadPool:
@@ -163,6 +191,8 @@ class AheadPool:
         # is not safe to run.
         self._helpers = [_Helper() for _ in range(processes)]
         self._turn = 0
+        self._guard = threading.Lock()
+        self.prepared_now = 0  # batches prepared for waiting threads (`prepare_now`)
 
     def submit(
         self,
@@ -175,13 +205,43 @@ class AheadPool:
         """Hand the batch to the next helper, once it answered for its previous one."""
         helper = self._helpers[self._turn % len(self._helpers)]
         self._turn += 1
-        if helper.pending is not None:
+        waiting = helper.pending
+        if waiting is not None:
             # One batch at a time each way, so neither side can block on a full pipe.
-            helper.pending.collect()
+            waiting.collect()
         request = (scope, raw_events, limits, received_at, policy_document(policy))
+        pending = helper.pending = PendingBatch(helper, self._guard)
         helper.send(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
-        helper.pending = PendingBatch(helper)
-        return helper.pending
+        return pending
+
+    def prepare_now(
+        self,
+        scope: TenantScope,
+        raw_events: Sequence[Any],
+        limits: ValidationLimits,
+        received_at: datetime,
+        document: dict[str, Any],
+    ) -> bytes | None:
+        """Have a free helper prepare the batch and wait for it (for many threads at once);
+        the answer still pickled, for `unpickle` in the thread that stores the batch. None
+        when no helper is free or the helper failed."""
+        with self._guard:
+            helper = next((h for h in self._helpers if h.alive and not h.busy), None)
+            if helper is None:
+                return None
+            helper.busy = True
+        request = (scope, raw_events, limits, received_at, document)
+        try:
+            helper.send(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+            answer = helper.connection.recv_bytes()
+        except (HelperFailed, EOFError, OSError):
+            helper.alive = False
+            return None
+        finally:
+            with self._guard:
+                helper.busy = False
+        self.prepared_now += 1
+        return answer
 
     def close(self) -> None:
         for helper in self._helpers:

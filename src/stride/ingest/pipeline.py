@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 
 from stride.analytics.quality_tally import IngestTally, tally_batch
 from stride.events.validation import ValidationLimits
-from stride.ingest.ahead import PreparedAhead, policy_document
+from stride.ingest.ahead import AheadPool, PreparedAhead, policy_document, unpickle
 from stride.ingest.group_commit import GroupCommit
 from stride.ingest.outcomes import (
     CONFLICT_ERROR,
@@ -92,6 +92,7 @@ class _Request:
     received_at: datetime
     before_append: BeforeAppend | None = None
     ahead: PreparedAhead | None = None
+    helped: bytes | None = None  # prepared by a helper process, still pickled
 
 
 _Outcomes = dict[int, EventOutcome]
@@ -99,6 +100,13 @@ _committers: weakref.WeakKeyDictionary[Engine, GroupCommit[_Request, IngestRepor
     weakref.WeakKeyDictionary()
 )
 _committers_guard = threading.Lock()
+_helpers: weakref.WeakKeyDictionary[Engine, AheadPool] = weakref.WeakKeyDictionary()
+# The policy document each tenant's last group was stored under: what helpers prepare with.
+_documents: weakref.WeakKeyDictionary[Engine, dict[str, dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+# A helper's round trip (pickling both ways) pays off for batches of some size only.
+HELPED_FROM_EVENTS = 50
 
 
 def ingest_events(
@@ -116,9 +124,24 @@ def ingest_events(
     is raised here, and nothing of the batch is stored. `ahead` is the batch already prepared
     from the same arguments (stride.ingest.ahead).
     """
-    request = _Request(scope, raw_events, limits, received_at, before_append, ahead)
+    helped = None
+    helpers = _helpers.get(engine)
+    if ahead is None and helpers is not None and len(raw_events) >= HELPED_FROM_EVENTS:
+        document = _documents.get(engine, {}).get(scope.tenant_id)
+        if document is not None:
+            helped = helpers.prepare_now(scope, raw_events, limits, received_at, document)
+    request = _Request(scope, raw_events, limits, received_at, before_append, ahead, helped)
     store = partial(_ingest_group, engine, scope.tenant_id)
     return _committer(engine).run(scope.tenant_id, request, max(1, len(raw_events)), store)
+
+
+def use_helpers(engine: Engine, pool: AheadPool | None) -> None:
+    """Let helper processes prepare this engine's batches as they arrive (None: stop)."""
+    if pool is None:
+        _helpers.pop(engine, None)
+        _documents.pop(engine, None)
+    else:
+        _helpers[engine] = pool
 
 
 def _committer(engine: Engine) -> GroupCommit[_Request, IngestReport]:
@@ -141,7 +164,11 @@ def _ingest_group(
     with engine.connect() as connection:
         policy = get_policy(connection, tenant_id)
     # Only batches prepared ahead are checked against the policy's document.
-    document = policy_document(policy) if any(r.ahead for r in requests) else {}
+    document = (
+        policy_document(policy) if engine in _helpers or any(r.ahead for r in requests) else {}
+    )
+    if engine in _helpers:
+        _documents.setdefault(engine, {})[tenant_id] = document
     prepared = [_prepare(request, policy, document) for request in requests]
     # Only an empty batch has nothing to write: rejected events are counted too.
     writes = [
@@ -162,6 +189,8 @@ def _ingest_group(
 
 def _prepare(request: _Request, policy: PrivacyPolicy, document: dict[str, Any]) -> _Prepared:
     ahead = request.ahead
+    if ahead is None and request.helped is not None:
+        ahead = unpickle(request.helped)  # None if the helper failed: prepared here
     if ahead is not None and ahead.policy_document == document:
         batch = ahead.batch
     else:  # not prepared ahead, or under a policy changed since
