@@ -192,6 +192,7 @@ class AheadPool:
         self._helpers = [_Helper() for _ in range(processes)]
         self._turn = 0
         self._guard = threading.Lock()
+        self._free = threading.Condition(self._guard)  # a helper became free
         self.prepared_now = 0  # batches prepared for waiting threads (`prepare_now`)
 
     def submit(
@@ -222,13 +223,19 @@ class AheadPool:
         received_at: datetime,
         document: dict[str, Any],
     ) -> bytes | None:
-        """Have a free helper prepare the batch and wait for it (for many threads at once);
-        the answer still pickled, for `unpickle` in the thread that stores the batch. None
-        when no helper is free or the helper failed."""
-        with self._guard:
-            helper = next((h for h in self._helpers if h.alive and not h.busy), None)
-            if helper is None:
-                return None
+        """Have a helper prepare the batch and wait for it (for many threads at once; a busy
+        helper is waited for: one prepares several times faster than batches are stored).
+        The answer comes still pickled, for `unpickle` in the thread that stores the batch;
+        None when no helper is left."""
+        with self._free:
+            while True:
+                alive = [h for h in self._helpers if h.alive]
+                if not alive:
+                    return None
+                helper = next((h for h in alive if not h.busy), None)
+                if helper is not None:
+                    break
+                self._free.wait()
             helper.busy = True
         request = (scope, raw_events, limits, received_at, document)
         try:
@@ -238,8 +245,9 @@ class AheadPool:
             helper.alive = False
             return None
         finally:
-            with self._guard:
+            with self._free:
                 helper.busy = False
+                self._free.notify()
         self.prepared_now += 1
         return answer
 
