@@ -3,7 +3,9 @@
 Preparing a batch (validation, pseudonyms, the PII scan) needs no database and takes about a
 third of the time an event costs; the writes cannot be spread over processes on SQLite. A bulk
 writer such as `stride import` hands the next batches to helper processes and stores the one
-before meanwhile, so a second core does the preparing.
+before meanwhile (`AheadPool.submit`); a server process's request threads each have their
+batch prepared by a helper while the writer stores others (`AheadPool.prepare_now`). Either
+way a second core does the preparing.
 
 A batch travels with the privacy policy it was prepared under; if the tenant's policy has
 changed by the time it is stored, the pipeline prepares it again (stride.ingest.pipeline).
@@ -178,12 +180,12 @@ def unpickle(answer: bytes) -> PreparedAhead | None:
 
 
 class AheadPool:
-    """Helper processes that prepare batches, each in turn.
+    """Helper processes that prepare batches.
 
-    Nothing here runs in a thread of this process: the pool's work happens when the writer
-    calls it. Background threads that receive and unpickle the results would take the GIL
-    from the writing thread after each of its database calls, which slowed the writes by as
-    much as preparing them here would have cost.
+    The pool has no threads of its own: its work happens in the threads that call it, and
+    answers are unpickled by the thread that stores the batch. A background thread that
+    received and unpickled them would take the GIL from the writing thread after each of its
+    database calls, which slowed the writes by as much as preparing them here would have cost.
     """
 
     def __init__(self, processes: int) -> None:

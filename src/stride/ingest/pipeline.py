@@ -3,6 +3,11 @@
 Batches of one tenant that arrive while another is being written are stored together, in one
 transaction (stride.ingest.group_commit); each still gets its own outcomes.
 
+A batch may come prepared already, by a helper process (stride.ingest.ahead): `stride import`
+prepares its next batch while it stores one, and a server process with helpers has each
+request of some size prepared while it waits for the writer. Such a batch is used only if the
+tenant's privacy policy is still the one it was prepared under; otherwise it is prepared again.
+
 A caller whose events come with rows of its own (the xAPI statements they were made from)
 passes `before_append`: it writes those rows in the events' transaction, so both commit or
 neither does.
