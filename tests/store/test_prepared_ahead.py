@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,14 @@ import pytest
 from sqlalchemy import Engine
 
 from stride.events.validation import ValidationLimits
-from stride.ingest.ahead import AheadPool, HelperFailed, policy_document, prepare_ahead
+from stride.ingest.ahead import (
+    AheadPool,
+    HelperFailed,
+    PreparedAhead,
+    policy_document,
+    prepare_ahead,
+    unpickle,
+)
 from stride.ingest.pipeline import EventStatus, RejectReason, ingest_events
 from stride.ingest.preparation import prepare_batch
 from stride.privacy.policy import parse_policy
@@ -109,3 +117,24 @@ def test_a_helper_that_stops_is_reported(tenant: TenantUnderTest) -> None:
         pool._helpers[0].process.join()
         with pytest.raises(HelperFailed, match="stopped"):
             pool.submit(tenant.scope, _events(), LIMITS, NOW, policy).result()
+
+
+def test_threads_share_the_helpers_and_go_on_without_a_dead_one(tenant: TenantUnderTest) -> None:
+    events = _events()
+    document = policy_document(parse_policy({}))
+    here = prepare_batch(tenant.scope, events, LIMITS, NOW, parse_policy({}))
+    with AheadPool(1) as pool:
+        with ThreadPoolExecutor(6) as threads:  # more threads than helpers: they wait their turn
+            answers = list(
+                threads.map(
+                    lambda _: pool.prepare_now(tenant.scope, events, LIMITS, NOW, document),
+                    range(12),
+                )
+            )
+        assert all(a is not None and unpickle(a) == PreparedAhead(document, here) for a in answers)
+        assert pool.prepared_now == 12
+        pool._helpers[0].process.kill()
+        pool._helpers[0].process.join()
+        # The batch is then prepared by the caller (None), now and later, and nobody hangs.
+        assert pool.prepare_now(tenant.scope, events, LIMITS, NOW, document) is None
+        assert pool.prepare_now(tenant.scope, events, LIMITS, NOW, document) is None

@@ -25,11 +25,15 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any
 
+import structlog
+
 from stride.events.validation import ValidationLimits
 from stride.ingest.outcomes import TenantScope
 from stride.ingest.preparation import PreparedBatch, prepare_batch
 from stride.privacy.policy import PrivacyPolicy, parse_policy
 from stride.runtime import tune_gc
+
+log = structlog.get_logger()
 
 
 @dataclass(frozen=True)
@@ -240,17 +244,22 @@ class AheadPool:
                 self._free.wait()
             helper.busy = True
         request = (scope, raw_events, limits, received_at, document)
+        answer = None
         try:
             helper.send(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
             answer = helper.connection.recv_bytes()
         except (HelperFailed, EOFError, OSError):
             helper.alive = False
-            return None
+            log.warning(
+                "an ingest helper process stopped; its batches are prepared in the server",
+                exitcode=helper.process.exitcode,
+            )
         finally:
             with self._free:
                 helper.busy = False
-                self._free.notify()
-        self.prepared_now += 1
+                self.prepared_now += answer is not None
+                # All waiters look again: they may now have no helper left to wait for.
+                self._free.notify_all()
         return answer
 
     def close(self) -> None:
