@@ -180,7 +180,11 @@ class PendingBatch:
 def unpickle(answer: bytes) -> PreparedAhead | None:
     """A helper's answer to `AheadPool.prepare_now`: the batch, or None if it failed."""
     done, value = pickle.loads(answer)
-    return value if done and isinstance(value, PreparedAhead) else None
+    if not done:
+        log.warning("an ingest helper could not prepare a batch; prepared here", error=value)
+        return None
+    assert isinstance(value, PreparedAhead)
+    return value
 
 
 class AheadPool:
