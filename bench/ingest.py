@@ -116,9 +116,11 @@ async def send_all(base: str, api_key: str, batches: list[bytes], concurrency: i
     accepted = 0
     queue = iter(batches)
     done = 0
+    slice_started = time.perf_counter()
+    slice_accepted = 0
 
     async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal accepted, done
+        nonlocal accepted, done, slice_started, slice_accepted
         for body in queue:
             started = time.perf_counter()
             response = await client.post(f"{base}/v1/events", content=body, headers=headers)
@@ -126,8 +128,15 @@ async def send_all(base: str, api_key: str, batches: list[bytes], concurrency: i
             response.raise_for_status()
             accepted += response.json()["accepted"]
             done += 1
-            if done % 200 == 0:
-                print(f"  {done}/{len(batches)} batches", file=sys.stderr, flush=True)
+            if done % 200 == 0:  # the rate of each slice, so a fall as the store grows shows
+                now = time.perf_counter()
+                rate = (accepted - slice_accepted) / (now - slice_started)
+                slice_started, slice_accepted = now, accepted
+                print(
+                    f"  {done}/{len(batches)} batches, {rate:,.0f} events/s in the last 200",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:

@@ -59,6 +59,10 @@ class _Prepared:
     document: dict[str, Any]
     row: dict[str, Any]
     sent: dict[str, Any]  # the statement as the client sent it
+    # Its index keys for related_activities / related_agents (stride.xapi.related), worked out
+    # before the write transaction so the writer only stores them.
+    activity_keys: list[str]
+    agent_keys: list[tuple[str, bool]]  # (learner key, matched by the plain agent filter)
 
 
 def record_statements(
@@ -132,9 +136,11 @@ def _store_statements(
     if len(inserted) < len(fresh):  # a concurrent request stored some of these ids first
         lost = [p for p in fresh if p.statement_id not in inserted]
         _check_repeats(connection, scope, lost, repo.find_hashes(connection, scope.tenant_id, ids))
-    kept = [(p.row, p.document) for p in fresh if p.statement_id in inserted]
-    store_attachments(connection, scope.learner_secret, kept, contents)
-    _index_related(connection, scope, kept)
+    kept = [p for p in fresh if p.statement_id in inserted]
+    store_attachments(
+        connection, scope.learner_secret, [(p.row, p.document) for p in kept], contents
+    )
+    _index_related(connection, scope.tenant_id, kept)
     new_ids = {p.statement_id for p in fresh}
     repo.mark_voided(
         connection, scope.tenant_id, [t for t in targets if t not in new_ids and t not in voiding]
@@ -177,25 +183,30 @@ def _prepare(scope: XapiScope, statement: dict[str, Any], version: str, now: dat
         "content_hash": fingerprint,
         "statement": seal_statement(scope.learner_secret, orjson.dumps(document)),
     }
-    return _Prepared(statement_id, fingerprint, voids, document, row, statement)
+    related = related_of(document)
+    agent_keys = {learner_key(scope.learner_secret, i): d for i, d in related.agents.items()}
+    return _Prepared(
+        statement_id,
+        fingerprint,
+        voids,
+        document,
+        row,
+        statement,
+        sorted({iri_key(i) for i in related.activities}),
+        sorted(agent_keys.items()),
+    )
 
 
-def _index_related(
-    connection: Connection, scope: XapiScope, kept: Sequence[tuple[dict[str, Any], dict[str, Any]]]
-) -> None:
+def _index_related(connection: Connection, tenant_id: str, kept: Sequence[_Prepared]) -> None:
     """Index the newly stored statements under their related activities and agents, in the
     statements' transaction (stride.xapi.related; only keys are kept, never an identifier)."""
-    tenant_id = scope.tenant_id
-    seqs = repo.seqs_of(connection, tenant_id, [row["statement_id"] for row, _ in kept])
+    seqs = repo.seqs_of(connection, tenant_id, [p.statement_id for p in kept])
     activities: list[tuple[str, int, str, str]] = []
     agents: list[tuple[str, int, str, str, bool]] = []
-    for row, document in kept:
-        statement_id = row["statement_id"]
-        seq, related = seqs[statement_id], related_of(document)
-        head = (tenant_id, seq, statement_id)
-        activities.extend((*head, key) for key in sorted({iri_key(i) for i in related.activities}))
-        keys = {learner_key(scope.learner_secret, i): d for i, d in related.agents.items()}
-        agents.extend((*head, key, direct) for key, direct in sorted(keys.items()))
+    for item in kept:
+        head = (tenant_id, seqs[item.statement_id], item.statement_id)
+        activities.extend((*head, key) for key in item.activity_keys)
+        agents.extend((*head, key, direct) for key, direct in item.agent_keys)
     repo.insert_related(connection, activities, agents)
 
 
