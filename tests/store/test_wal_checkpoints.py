@@ -22,7 +22,7 @@ blobs = Table(
 
 
 def _write_a_megabyte(engine: Engine) -> None:
-    """Commit about 1 MB: some 250 pages, far below the writers' own checkpoint (10,000).
+    """Commit about 1 MB: some 250 pages, far below the writers' own checkpoint (40,000).
     The engine's pool keeps the connection open: SQLite checkpoints when the last one closes."""
     metadata.create_all(engine)
     with engine.begin() as connection:

@@ -2,8 +2,8 @@
 
 With SQLite's own automatic checkpoints, the commit that takes the log past its threshold
 copies the log's pages back into the database and syncs the file before it returns: the
-writer stalls for it, holding the write lock, and at ingest rates that is a third of the time
-spent committing. A passive checkpoint run from another connection does the same copy while
+writer stalls for it, holding the write lock (with a checkpoint every ~40 MB of log, a third
+of the time spent committing at ingest rates). A passive checkpoint run from another connection does the same copy while
 the writers go on appending (it never waits for them, nor they for it); sqlite3 releases the
 interpreter lock while it runs, so the copy uses a core the writer does not. The writers'
 own automatic checkpoint stays as the backstop for a log this thread cannot keep short.

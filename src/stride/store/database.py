@@ -28,10 +28,14 @@ def _set_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -
     # is invalidated by the others' commits; with mmap, re-reading a page costs no copy.
     cursor.execute("PRAGMA mmap_size=2147483648")
     cursor.execute("PRAGMA temp_store=MEMORY")
-    # Checkpoint every ~40 MB of WAL instead of ~4 MB: an ingest batch dirties over a thousand
-    # pages (random event ids and learner keys), so the default checkpointed on almost every
-    # commit, writing the same hot index pages back to the database again and again.
-    cursor.execute("PRAGMA wal_autocheckpoint=10000")
+    # A writer checkpoints only past ~160 MB of WAL (the default is ~4 MB): an ingest batch
+    # dirties thousands of pages (random event ids and learner keys), and a checkpoint in the
+    # commit writes each page once however often the log holds it, so the longer the log, the
+    # fewer times the same hot index pages are written back (and synced) while the writer
+    # waits. Server processes copy the log back sooner, beside the writers
+    # (stride.store.checkpoints); this is the backstop. 10,000 (~40 MB) gave 6,680 events/s at
+    # a million stored over HTTP, 40,000 gave 7,118 (docs/benchmarks.md).
+    cursor.execute("PRAGMA wal_autocheckpoint=40000")
     cursor.close()
 
 
