@@ -55,6 +55,21 @@ def test_pages_reach_the_database_file_without_a_writer_checkpointing(tmp_path: 
     assert not any(t.name == "stride-checkpoint" for t in threading.enumerate())
 
 
+def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
+    database = tmp_path / "later.db"
+    checkpointer = WalCheckpointer.for_engine(create_db_engine(f"sqlite:///{database}"), 0.02)
+    assert checkpointer is not None
+    checkpointer.start()
+    time.sleep(0.2)
+    assert not database.exists()  # the server's migrations create it, not this thread
+    _write_a_megabyte(engine := create_db_engine(f"sqlite:///{database}"))
+    try:
+        assert _wait_for(lambda: database.stat().st_size > 1_000_000)  # found once it exists
+    finally:
+        checkpointer.stop()
+        engine.dispose()
+
+
 def test_no_checkpointer_where_there_is_nothing_to_run(tmp_path: Path) -> None:
     file_engine = create_db_engine(f"sqlite:///{tmp_path / 'stride.db'}")
     assert WalCheckpointer.for_engine(file_engine, 0) is None  # turned off
@@ -70,7 +85,7 @@ def test_the_server_checkpoints_while_it_runs(tmp_path: Path) -> None:
     assert app.state.checkpointer is not None
     with TestClient(app):
         assert any(t.name == "stride-checkpoint" for t in threading.enumerate())
-        size_before = database.stat().st_size
+        size_before = database.stat().st_size if database.exists() else 0
         _write_a_megabyte(app.state.engine)
         assert _wait_for(lambda: database.stat().st_size > size_before + 900_000)
     assert not any(t.name == "stride-checkpoint" for t in threading.enumerate())

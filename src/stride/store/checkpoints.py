@@ -3,16 +3,18 @@
 With SQLite's own automatic checkpoints, the commit that takes the log past its threshold
 copies the log's pages back into the database and syncs the file before it returns: the
 writer stalls for it, holding the write lock (with a checkpoint every ~40 MB of log, a third
-of the time spent committing at ingest rates). A passive checkpoint run from another connection does the same copy while
-the writers go on appending (it never waits for them, nor they for it); sqlite3 releases the
-interpreter lock while it runs, so the copy uses a core the writer does not. The writers'
-own automatic checkpoint stays as the backstop for a log this thread cannot keep short.
+of the time spent committing at ingest rates). A passive checkpoint run from another
+connection does the same copy while the writers go on appending (it never waits for them,
+nor they for it); sqlite3 releases the interpreter lock while it runs, so the copy uses a
+core the writer does not. The writers' own automatic checkpoint stays as the backstop for a
+log this thread cannot keep short.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 
 import structlog
 from sqlalchemy import Engine
@@ -54,15 +56,29 @@ class WalCheckpointer:
             self._thread = None
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self._database, check_same_thread=False, isolation_level=None)
+        connection: sqlite3.Connection | None = None
         try:
-            # A passive checkpoint takes no lock writers wait on; a short timeout only covers
-            # another process's checkpoint running at the same moment.
-            connection.execute("PRAGMA busy_timeout=1000")
             while not self._stop.wait(self._interval):
-                self.checkpoint_once(connection)
+                connection = connection or self._connect()
+                if connection is not None:
+                    self.checkpoint_once(connection)
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
+
+    def _connect(self) -> sqlite3.Connection | None:
+        """A connection of the thread's own; None while the database file does not exist
+        (never created here: the server's migrations create it)."""
+        uri = f"{Path(self._database).absolute().as_uri()}?mode=rw"
+        try:
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.Error:
+            return None
+        connection.isolation_level = None
+        # A passive checkpoint takes no lock writers wait on; a short timeout only covers
+        # another process's checkpoint running at the same moment.
+        connection.execute("PRAGMA busy_timeout=1000")
+        return connection
 
     @staticmethod
     def checkpoint_once(connection: sqlite3.Connection) -> None:
