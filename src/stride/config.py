@@ -83,10 +83,6 @@ class Settings(BaseSettings):
     # for a single server process; `stride serve --workers N` (N > 1) sets 0, its processes
     # using the cores already.
     INGEST_HELPERS: int | None = Field(default=None, ge=0, le=8)
-    # SQLite only: each server process copies the write-ahead log back into the database this
-    # often, in a thread of its own, so that no commit stalls for it (stride.store.checkpoints);
-    # 0 leaves it to SQLite's automatic checkpoint at commit.
-    SQLITE_CHECKPOINT_SECONDS: float = Field(default=2.0, ge=0)
     WEBHOOK_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
     WEBHOOK_BACKOFF_BASE_SECONDS: float = Field(default=2.0, gt=0)
     WEBHOOK_BACKOFF_CAP_SECONDS: float = Field(default=3600.0, gt=0)

@@ -54,7 +54,6 @@ from stride.privacy.retention_job import RetentionJob
 from stride.realtime.hub import StreamHub
 from stride.reports.schedule_job import ReportJob
 from stride.runtime import tune_gc
-from stride.store.checkpoints import WalCheckpointer
 from stride.store.database import create_db_engine
 from stride.tenancy.audit import ReadAuditBuffer
 from stride.webhooks.dispatcher import Dispatcher
@@ -72,8 +71,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         helpers = server_helpers(settings.INGEST_HELPERS)
         app.state.ingest_helpers = AheadPool(helpers) if helpers else None
         use_helpers(app.state.engine, app.state.ingest_helpers)
-        if app.state.checkpointer is not None:
-            app.state.checkpointer.start()
         app.state.read_audit.start()
         app.state.retention_job.start()
         app.state.webhooks.start()
@@ -90,8 +87,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.webhooks.stop()
         app.state.retention_job.stop()
         app.state.read_audit.stop()
-        if app.state.checkpointer is not None:
-            app.state.checkpointer.stop()
         if owns_engine:
             app.state.engine.dispose()
 
@@ -105,10 +100,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or create_db_engine(settings.DATABASE_URL, settings.DB_POOL_SIZE)
     app.state.metrics = Metrics()
     app.state.read_audit = ReadAuditBuffer(app.state.engine)
-    # Copies SQLite's log back into the database beside the writers, not in their commits.
-    app.state.checkpointer = WalCheckpointer.for_engine(
-        app.state.engine, settings.SQLITE_CHECKPOINT_SECONDS
-    )
     app.state.retention_job = RetentionJob.from_settings(app.state.engine, settings)
     # Delivers webhooks from the log after the fact: never in the ingest path.
     app.state.webhooks = Dispatcher.from_settings(app.state.engine, settings)

@@ -28,13 +28,12 @@ def _set_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -
     # is invalidated by the others' commits; with mmap, re-reading a page costs no copy.
     cursor.execute("PRAGMA mmap_size=2147483648")
     cursor.execute("PRAGMA temp_store=MEMORY")
-    # A writer checkpoints only past ~160 MB of WAL (the default is ~4 MB): an ingest batch
-    # dirties thousands of pages (random event ids and learner keys), and a checkpoint in the
-    # commit writes each page once however often the log holds it, so the longer the log, the
-    # fewer times the same hot index pages are written back (and synced) while the writer
-    # waits. Server processes copy the log back sooner, beside the writers
-    # (stride.store.checkpoints); this is the backstop. 10,000 (~40 MB) gave 6,680 events/s at
-    # a million stored over HTTP, 40,000 gave 7,118 (docs/benchmarks.md).
+    # Checkpoint past ~160 MB of WAL (the default is ~4 MB): an ingest batch dirties thousands
+    # of pages (random event ids and learner keys), and a checkpoint, which the committing
+    # writer runs while it holds the write lock, writes each page back once however often the
+    # log holds it; the longer the log, the fewer times the same hot index pages are written
+    # back and synced. Over HTTP at a million events stored: ~40 MB gave 6,181-6,333 events/s,
+    # ~160 MB 6,970-7,118 (docs/benchmarks.md). The log is reused, so it stays about that size.
     cursor.execute("PRAGMA wal_autocheckpoint=40000")
     cursor.close()
 
