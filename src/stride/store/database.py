@@ -33,7 +33,7 @@ def _set_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -
     # writer runs while it holds the write lock, writes each page back once however often the
     # log holds it; the longer the log, the fewer times the same hot index pages are written
     # back and synced. Over HTTP at a million events stored: ~40 MB gave 6,181-6,333 events/s,
-    # ~160 MB 6,970-7,118 (docs/benchmarks.md). The log is reused, so it stays about that size.
+    # ~160 MB 6,921-6,970 (docs/benchmarks.md). The log is reused, so it stays about that size.
     cursor.execute("PRAGMA wal_autocheckpoint=40000")
     cursor.close()
 
