@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Connection
@@ -21,37 +22,79 @@ from stride.analytics.engagement_fold import (
 )
 from stride.analytics.periods import KINDS, Kind, index_start, period_index
 from stride.analytics.retention_fold import RETENTION_DIMENSIONS
+from stride.catalog.model import Catalog
 from stride.events.recorded import RecordedEvent
 from stride.progress.daily import local_day
 from stride.store import analytics_engagement as store
 from stride.store.catalogs import load_catalog
 
 
-def project_engagement(
+@dataclass(frozen=True)
+class EngagementInputs:
+    """What folding a batch into the engagement rollups reads: the result depends on nothing
+    else (besides the batch and the learners' time zones)."""
+
+    catalog_version: int | None
+    catalog: Catalog | None
+    span_rows: list[store.SpanTuple]
+    window_rows: list[store.PeriodRowTuple]
+
+    def same_as(self, other: EngagementInputs) -> bool:
+        return (self.catalog_version, self.span_rows, self.window_rows) == (
+            other.catalog_version,
+            other.span_rows,
+            other.window_rows,
+        )
+
+
+@dataclass(frozen=True)
+class EngagementFold:
+    """What folding a batch writes, worked out from `inputs`."""
+
+    inputs: EngagementInputs
+    rows: list[store.PeriodRowTuple]
+    spans: list[store.SpanTuple]
+    deltas: Deltas
+
+
+def read_engagement_inputs(
     connection: Connection,
     tenant_id: str,
     by_learner: Mapping[str, Sequence[RecordedEvent]],
     timezones: Mapping[str, str],
-) -> None:
-    """Fold a batch's new (non-derived) events into the engagement rollups."""
-    if not by_learner:
-        return
+) -> EngagementInputs:
+    """What folding the batch's (non-derived) events needs from the database."""
     stored = load_catalog(connection, tenant_id)
-    catalog = stored.catalog if stored is not None else None
-    spans = _spans(store.load_spans(connection, tenant_id, by_learner.keys()))
+    span_rows = store.load_spans(connection, tenant_id, by_learner.keys())
+    spans = _spans(span_rows)
     windows = []
     for key, events in by_learner.items():
         zone = timezones.get(key, "UTC")
         days = [local_day(event.timestamp, zone) for event in events]
         types = {event.type for event in events}
         windows.extend(_windows(key, min(days), max(days), types, spans.get(key, {})))
-    before = _states(store.load_windows(connection, tenant_id, windows), spans)
+    return EngagementInputs(
+        stored.version if stored is not None else None,
+        stored.catalog if stored is not None else None,
+        span_rows,
+        store.load_windows(connection, tenant_id, windows),
+    )
+
+
+def fold_engagement(
+    inputs: EngagementInputs,
+    by_learner: Mapping[str, Sequence[RecordedEvent]],
+    timezones: Mapping[str, str],
+) -> EngagementFold:
+    """The rows, spans and tenant counters a batch changes (pure)."""
+    spans = _spans(inputs.span_rows)
+    before = _states(inputs.window_rows, spans)
     deltas = Deltas()
     changed_rows: list[store.PeriodRowTuple] = []
     changed_spans: list[store.SpanTuple] = []
     for key, events in by_learner.items():
         old = before.get(key) or LearnerState(spans=dict(spans.get(key, {})))
-        new = fold_events(old, events, timezones.get(key, "UTC"), catalog)
+        new = fold_events(old, events, timezones.get(key, "UTC"), inputs.catalog)
         diff(old, new, deltas)
         changed_rows.extend(
             _row_tuple(key, row_key, row)
@@ -63,9 +106,13 @@ def project_engagement(
             for (kind, dimension, value), (f, last) in new.spans.items()
             if old.spans.get((kind, dimension, value)) != (f, last)
         )
-    store.save_rows(connection, tenant_id, changed_rows)
-    store.save_spans(connection, tenant_id, changed_spans)
-    _save_deltas(connection, tenant_id, deltas)
+    return EngagementFold(inputs, changed_rows, changed_spans, deltas)
+
+
+def save_engagement(connection: Connection, tenant_id: str, fold: EngagementFold) -> None:
+    store.save_rows(connection, tenant_id, fold.rows)
+    store.save_spans(connection, tenant_id, fold.spans)
+    _save_deltas(connection, tenant_id, fold.deltas)
 
 
 def forget_learner_engagement(connection: Connection, tenant_id: str, learner_key: str) -> None:

@@ -18,11 +18,17 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 import structlog
 from sqlalchemy import Connection, Engine
 
-from stride.analytics.engagement_projector import project_engagement
+from stride.analytics.engagement_projector import (
+    EngagementFold,
+    fold_engagement,
+    read_engagement_inputs,
+    save_engagement,
+)
 from stride.analytics.usage_projection import project_usage
 from stride.config import Settings
 from stride.events.recorded import RecordedEvent, recorded_from_payload
@@ -38,17 +44,67 @@ log = structlog.get_logger()
 PAGE = 5000
 
 
-def fold_analytics(connection: Connection, tenant_id: str, events: Sequence[RecordedEvent]) -> None:
-    """Fold events into the engagement and usage rollups (any grouping of the log will do)."""
-    by_learner: dict[str, list[RecordedEvent]] = defaultdict(list)
-    for event in events:
-        if not event.derived:
-            by_learner[event.learner_key].append(event)
+def fold_analytics(
+    connection: Connection,
+    tenant_id: str,
+    events: Sequence[RecordedEvent],
+    ahead: _Ahead | None = None,
+) -> None:
+    """Fold events into the engagement and usage rollups (any grouping of the log will do).
+
+    `ahead`: the engagement fold of these events worked out before the write transaction;
+    saved as it is if what it read is still what the database holds, else worked out again.
+    """
+    by_learner = _by_learner(events)
     if not by_learner:
         return
     timezones = load_timezones(connection, tenant_id, by_learner.keys())
     project_usage(connection, tenant_id, [e for es in by_learner.values() for e in es])
-    project_engagement(connection, tenant_id, by_learner, timezones)
+    inputs = read_engagement_inputs(connection, tenant_id, by_learner, timezones)
+    if ahead is not None and ahead.timezones == timezones and ahead.fold.inputs.same_as(inputs):
+        save_engagement(connection, tenant_id, ahead.fold)
+    else:
+        save_engagement(connection, tenant_id, fold_engagement(inputs, by_learner, timezones))
+
+
+def _by_learner(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
+    by_learner: dict[str, list[RecordedEvent]] = defaultdict(list)
+    for event in events:
+        if not event.derived:
+            by_learner[event.learner_key].append(event)
+    return by_learner
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """A page of the log and its engagement fold, read and worked out outside the write lock."""
+
+    cursor: int
+    page: list[tuple[int, str]]  # (seq, learner key) of each event
+    events: list[RecordedEvent]
+    timezones: dict[str, str]
+    fold: EngagementFold
+
+
+def _fold_ahead(engine: Engine, tenant_id: str, settled: int, page_size: int) -> _Ahead | None:
+    """The next page and its engagement fold, in a read transaction: on SQLite, where the
+    projection's write transaction holds ingest off, most of the fold's work is done before
+    it. None when there is nothing to fold."""
+    with engine.connect() as connection, connection.begin():
+        cursor = cursors.current_cursor(connection, tenant_id)
+        page = [
+            e
+            for e in cursors.events_after(connection, tenant_id, cursor, page_size)
+            if e.seq <= settled
+        ]
+        if not page:
+            return None
+        events = [_recorded(e) for e in page]
+        by_learner = _by_learner(events)
+        timezones = load_timezones(connection, tenant_id, by_learner.keys())
+        inputs = read_engagement_inputs(connection, tenant_id, by_learner, timezones)
+    fold = fold_engagement(inputs, by_learner, timezones)
+    return _Ahead(cursor, [(e.seq, e.learner_key) for e in page], events, timezones, fold)
 
 
 def catch_up(engine: Engine, tenant_id: str, page_size: int = PAGE) -> int:
@@ -61,20 +117,36 @@ def catch_up(engine: Engine, tenant_id: str, page_size: int = PAGE) -> int:
                 return 0
         with engine.begin() as connection:  # its own short transaction: see settled_seq
             settled = settled_seq(connection, tenant_id)
+        ahead_first = engine.dialect.name == "sqlite"
         while True:
+            ahead = _fold_ahead(engine, tenant_id, settled, page_size) if ahead_first else None
             with write_transaction(engine) as connection:
                 # Read again under the write lock: another process may have moved it.
                 cursor = cursors.lock_cursor(connection, tenant_id)
-                page = [
-                    e
-                    for e in cursors.events_after(connection, tenant_id, cursor, page_size)
-                    if e.seq <= settled
-                ]
-                if not page:
-                    return folded
-                fold_analytics(connection, tenant_id, [_recorded(e) for e in page])
-                cursors.set_cursor(connection, tenant_id, page[-1].seq)
-            folded += len(page)
+                if ahead is not None and _still_next(connection, tenant_id, cursor, ahead):
+                    events, last = ahead.events, ahead.page[-1][0]
+                else:  # another fold, an erasure or an alias came in between: read it all again
+                    ahead = None
+                    page = [
+                        e
+                        for e in cursors.events_after(connection, tenant_id, cursor, page_size)
+                        if e.seq <= settled
+                    ]
+                    if not page:
+                        return folded
+                    events, last = [_recorded(e) for e in page], page[-1].seq
+                fold_analytics(connection, tenant_id, events, ahead)
+                cursors.set_cursor(connection, tenant_id, last)
+            folded += len(events)
+
+
+def _still_next(connection: Connection, tenant_id: str, cursor: int, ahead: _Ahead) -> bool:
+    """Whether the page read ahead is still the log's next, event for event: the cursor has
+    not moved, no event of it was erased and none moved to another learner."""
+    if cursor != ahead.cursor:
+        return False
+    last = ahead.page[-1][0]
+    return cursors.seqs_and_learners(connection, tenant_id, cursor, last) == ahead.page
 
 
 def catch_up_all(

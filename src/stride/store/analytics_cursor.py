@@ -70,3 +70,15 @@ def events_after(connection: Connection, tenant_id: str, seq: int, limit: int) -
         .limit(limit)
     )
     return [logged_event(row) for row in connection.execute(query)]
+
+
+def seqs_and_learners(
+    connection: Connection, tenant_id: str, after: int, up_to: int
+) -> list[tuple[int, str]]:
+    """(seq, learner key) of the tenant's events in (after, up_to], in log order."""
+    query = (
+        select(events.c.seq, events.c.learner_key)
+        .where(events.c.tenant_id == tenant_id, events.c.seq > after, events.c.seq <= up_to)
+        .order_by(events.c.seq)
+    )
+    return [(row.seq, row.learner_key) for row in connection.execute(query)]
