@@ -11,6 +11,12 @@ transaction as the fold, so each event is folded exactly once, however many proc
 
 The folds are order-independent (see analytics/engagement_fold.py and usage_fold.py), so
 how the log is cut into pages cannot change a figure.
+
+On SQLite a page's write transaction holds ingest off, so the engagement fold of the page
+(two thirds of the projection's work) is worked out before it, in a read transaction, and
+saved under the write lock only if nothing it read has changed; otherwise it is worked out
+again there. On PostgreSQL, where the projection does not hold ingest off, the extra reads
+would only cost the database, so the page is folded inside its transaction as before.
 """
 
 from __future__ import annotations
