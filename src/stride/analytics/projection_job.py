@@ -126,6 +126,8 @@ def catch_up(engine: Engine, tenant_id: str, page_size: int = PAGE) -> int:
         ahead_first = engine.dialect.name == "sqlite"
         while True:
             ahead = _fold_ahead(engine, tenant_id, settled, page_size) if ahead_first else None
+            if ahead_first and ahead is None:
+                return folded  # nothing settled past the cursor: no write lock to take
             with write_transaction(engine) as connection:
                 # Read again under the write lock: another process may have moved it.
                 cursor = cursors.lock_cursor(connection, tenant_id)
