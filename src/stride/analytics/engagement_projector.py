@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Connection
@@ -35,16 +35,9 @@ class EngagementInputs:
     else (besides the batch and the learners' time zones)."""
 
     catalog_version: int | None
-    catalog: Catalog | None
+    catalog: Catalog | None = field(compare=False)  # a version's catalog never changes
     span_rows: list[store.SpanTuple]
     window_rows: list[store.PeriodRowTuple]
-
-    def same_as(self, other: EngagementInputs) -> bool:
-        return (self.catalog_version, self.span_rows, self.window_rows) == (
-            other.catalog_version,
-            other.span_rows,
-            other.window_rows,
-        )
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def fold_analytics(
     timezones = load_timezones(connection, tenant_id, by_learner.keys())
     project_usage(connection, tenant_id, [e for es in by_learner.values() for e in es])
     inputs = read_engagement_inputs(connection, tenant_id, by_learner, timezones)
-    if ahead is not None and ahead.timezones == timezones and ahead.fold.inputs.same_as(inputs):
+    if ahead is not None and ahead.timezones == timezones and ahead.fold.inputs == inputs:
         save_engagement(connection, tenant_id, ahead.fold)
     else:
         save_engagement(connection, tenant_id, fold_engagement(inputs, by_learner, timezones))
@@ -98,11 +98,7 @@ def _fold_ahead(engine: Engine, tenant_id: str, settled: int, page_size: int) ->
     it. None when there is nothing to fold."""
     with engine.connect() as connection, connection.begin():
         cursor = cursors.current_cursor(connection, tenant_id)
-        page = [
-            e
-            for e in cursors.events_after(connection, tenant_id, cursor, page_size)
-            if e.seq <= settled
-        ]
+        page = _next_page(connection, tenant_id, cursor, settled, page_size)
         if not page:
             return None
         events = [_recorded(e) for e in page]
@@ -135,17 +131,21 @@ def catch_up(engine: Engine, tenant_id: str, page_size: int = PAGE) -> int:
                     events, last = ahead.events, ahead.page[-1][0]
                 else:  # another fold, an erasure or an alias came in between: read it all again
                     ahead = None
-                    page = [
-                        e
-                        for e in cursors.events_after(connection, tenant_id, cursor, page_size)
-                        if e.seq <= settled
-                    ]
+                    page = _next_page(connection, tenant_id, cursor, settled, page_size)
                     if not page:
                         return folded
                     events, last = [_recorded(e) for e in page], page[-1].seq
                 fold_analytics(connection, tenant_id, events, ahead)
                 cursors.set_cursor(connection, tenant_id, last)
             folded += len(events)
+
+
+def _next_page(
+    connection: Connection, tenant_id: str, cursor: int, settled: int, page_size: int
+) -> list[LoggedEvent]:
+    """The events past the cursor that no write in flight can still precede (settled_seq)."""
+    page = cursors.events_after(connection, tenant_id, cursor, page_size)
+    return [e for e in page if e.seq <= settled]
 
 
 def _still_next(connection: Connection, tenant_id: str, cursor: int, ahead: _Ahead) -> bool:
