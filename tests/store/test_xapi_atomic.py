@@ -14,7 +14,8 @@ from stride.events.validation import ValidationLimits
 from stride.ingest import pipeline
 from stride.store import xapi as repo
 from stride.store.tables import events
-from stride.xapi.service import XapiScope, record_statements
+from stride.xapi.preparation import XapiScope
+from stride.xapi.service import record_statements
 from stride.xapi.validation import V1
 from tests.fixtures.tenant import TenantUnderTest
 from tests.xapi_fixtures import simple_statement

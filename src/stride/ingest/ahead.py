@@ -18,7 +18,7 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -84,7 +84,8 @@ def _start_helper() -> None:
 
 
 def _serve(connection: Connection) -> None:
-    """A helper process: prepare each batch asked for and send it back pickled."""
+    """A helper process: run each preparing function asked for (a module-level function and
+    its arguments, pickled) and send its result back pickled."""
     _start_helper()
     while True:
         try:
@@ -92,7 +93,8 @@ def _serve(connection: Connection) -> None:
         except EOFError:  # the writer closed its end: no more batches
             return
         try:
-            answer: tuple[bool, Any] = (True, prepare_ahead(*pickle.loads(request)))
+            work, arguments = pickle.loads(request)
+            answer: tuple[bool, Any] = (True, work(*arguments))
         except Exception as exc:
             answer = (False, f"{type(exc).__name__}: {exc}")
         connection.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
@@ -177,13 +179,13 @@ class PendingBatch:
         return value
 
 
-def unpickle(answer: bytes) -> PreparedAhead | None:
-    """A helper's answer to `AheadPool.prepare_now`: the batch, or None if it failed."""
+def unpickle(answer: bytes) -> Any:
+    """A helper's answer to `AheadPool.run_now`: what the function returned, or None if it
+    failed."""
     done, value = pickle.loads(answer)
     if not done:
         log.warning("an ingest helper could not prepare a batch; prepared here", error=value)
         return None
-    assert isinstance(value, PreparedAhead)
     return value
 
 
@@ -220,7 +222,7 @@ class AheadPool:
         if waiting is not None:
             # One batch at a time each way, so neither side can block on a full pipe.
             waiting.collect()
-        request = (scope, raw_events, limits, received_at, policy_document(policy))
+        request = (prepare_ahead, (scope, raw_events, limits, received_at, policy_document(policy)))
         pending = helper.pending = PendingBatch(helper, self._guard)
         helper.send(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
         return pending
@@ -233,10 +235,14 @@ class AheadPool:
         received_at: datetime,
         document: dict[str, Any],
     ) -> bytes | None:
-        """Have a helper prepare the batch and wait for it (for many threads at once; a busy
-        helper is waited for: one prepares several times faster than batches are stored).
-        The answer comes still pickled, for `unpickle` in the thread that stores the batch;
-        None when no helper is left."""
+        """Have a helper prepare the batch and wait for it: `run_now` of `prepare_ahead`."""
+        return self.run_now(prepare_ahead, scope, raw_events, limits, received_at, document)
+
+    def run_now(self, work: Callable[..., Any], *arguments: Any) -> bytes | None:
+        """Have a helper run `work(*arguments)` (a module-level function, so it pickles by
+        name) and wait for it (for many threads at once; a busy helper is waited for: one
+        prepares several times faster than batches are stored). The answer comes still
+        pickled, for `unpickle` in the thread that uses it; None when no helper is left."""
         with self._free:
             while True:
                 alive = [h for h in self._helpers if h.alive]
@@ -247,7 +253,7 @@ class AheadPool:
                     break
                 self._free.wait()
             helper.busy = True
-        request = (scope, raw_events, limits, received_at, document)
+        request = (work, arguments)
         answer = None
         try:
             helper.send(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))

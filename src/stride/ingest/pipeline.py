@@ -140,6 +140,16 @@ def ingest_events(
     return _committer(engine).run(scope.tenant_id, request, max(1, len(raw_events)), store)
 
 
+def helpers_for(engine: Engine, tenant_id: str) -> tuple[AheadPool, dict[str, Any] | None] | None:
+    """The helper processes preparing this engine's batches, if it has any, and the policy
+    document the tenant's last batches were stored under (None before its first): what a
+    caller preparing more than events there prepares the events with."""
+    pool = _helpers.get(engine)
+    if pool is None:
+        return None
+    return pool, _documents.get(engine, {}).get(tenant_id)
+
+
 def use_helpers(engine: Engine, pool: AheadPool | None) -> None:
     """Let helper processes prepare this engine's batches as they arrive (None: stop)."""
     if pool is None:
@@ -195,7 +205,8 @@ def _ingest_group(
 def _prepare(request: _Request, policy: PrivacyPolicy, document: dict[str, Any]) -> _Prepared:
     ahead = request.ahead
     if ahead is None and request.helped is not None:
-        ahead = unpickle(request.helped)  # None if the helper failed: prepared here
+        helped = unpickle(request.helped)  # None if the helper failed: prepared here
+        ahead = helped if isinstance(helped, PreparedAhead) else None
     if ahead is not None and ahead.policy_document == document:
         batch = ahead.batch
     else:  # not prepared ahead, or under a policy changed since

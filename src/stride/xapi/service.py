@@ -3,7 +3,6 @@ them back. Glue between the pure xAPI modules, the store and the ingest pipeline
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,36 +11,26 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine
 
-from stride.errors import Conflict, FieldError, NotFound
+from stride.errors import Conflict, NotFound
 from stride.events.validation import ValidationLimits
-from stride.ingest.pipeline import IngestReport, TenantScope, ingest_events
+from stride.ingest.ahead import unpickle
+from stride.ingest.pipeline import HELPED_FROM_EVENTS, IngestReport, helpers_for, ingest_events
 from stride.privacy.pseudonym import learner_key
 from stride.store import xapi as repo
-from stride.xapi.attachments import Contents, request_errors, store_attachments
-from stride.xapi.comparison import comparison_form, content_hash
+from stride.xapi.attachments import Contents, store_attachments
+from stride.xapi.comparison import comparison_form
 from stride.xapi.errors import InvalidStatement
 from stride.xapi.formats import formatted
-from stride.xapi.identifiers import agent_learner_id, iri_key
-from stride.xapi.mapping import VOIDED_VERB, rfc3339, statement_to_event
+from stride.xapi.identifiers import iri_key
+from stride.xapi.preparation import (
+    PreparedStatement,
+    PreparedStatements,
+    XapiScope,
+    prepare_statements,
+    prepare_statements_ahead,
+)
 from stride.xapi.query import StatementQuery
-from stride.xapi.related import related_of
-from stride.xapi.sealing import open_statement, seal_statement
-from stride.xapi.validation import V1, batch_errors
-
-STATEMENT_VERSION = {V1: "1.0.0"}  # what the LRS sets when a statement has no version
-
-
-@dataclass(frozen=True)
-class XapiScope:
-    """The tenant, its secret (pseudonyms and the statement key) and who asserts statements."""
-
-    tenant_id: str
-    learner_secret: str
-    authority: dict[str, Any]
-
-    @property
-    def ingest_scope(self) -> TenantScope:
-        return TenantScope(self.tenant_id, self.learner_secret)
+from stride.xapi.sealing import open_statement
 
 
 @dataclass(frozen=True)
@@ -49,20 +38,6 @@ class Recorded:
     ids: list[str]
     stored: int  # statements new to the store
     events: IngestReport | None
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    statement_id: str
-    content_hash: str
-    voids: str | None
-    document: dict[str, Any]
-    row: dict[str, Any]
-    sent: dict[str, Any]  # the statement as the client sent it
-    # Its index keys for related_activities / related_agents (stride.xapi.related), worked out
-    # before the write transaction so the writer only stores them.
-    activity_keys: list[str]
-    agent_keys: list[tuple[str, bool]]  # (learner key, matched by the plain agent filter)
 
 
 def record_statements(
@@ -82,45 +57,65 @@ def record_statements(
     Conflict (409) when an id is stored with other content. Statements already stored with the
     same content are left as they are.
     """
-    errors = request_errors(list(statements), batch_errors(list(statements), version), contents)
-    if errors:
-        raise InvalidStatement("The batch holds statements that are not valid xAPI.", errors)
+    batch = list(statements)
+    prepared = None
+    if contents is None and len(batch) >= HELPED_FROM_EVENTS:
+        prepared = _prepared_by_helper(engine, scope, batch, version, limits)
+    if prepared is None:
+        prepared = prepare_statements(scope, batch, version, limits.now, contents)
+    if prepared.invalid is not None:
+        raise InvalidStatement(*prepared.invalid)
     now = limits.now
-    prepared = [_prepare(scope, statement, version, now) for statement in statements]
-    seen: set[str] = set()
-    for index, item in enumerate(prepared):
-        if item.statement_id in seen:
-            raise InvalidStatement(
-                "A batch holds two statements with the same id.",
-                [FieldError(f"[{index}].id", "another statement of this batch has this id")],
-            )
-        seen.add(item.statement_id)
+    sent = {p.statement_id: s for p, s in zip(prepared.statements, batch, strict=True)}
     inserted: set[str] = set()
 
     def store_statements(connection: Connection) -> None:
         inserted.clear()  # a group that failed is stored again, batch by batch
-        inserted.update(_store_statements(connection, scope, prepared, seen, contents))
+        inserted.update(_store_statements(connection, scope, prepared.statements, sent, contents))
 
     # The statements and their events commit together: a statement is never stored without
     # its events folded, nor an event without the statement it came from.
-    events = [e for p in prepared if (e := statement_to_event(p.document)) is not None]
+    events = prepared.events
     report = ingest_events(
-        engine, scope.ingest_scope, events, limits, now, before_append=store_statements
+        engine,
+        scope.ingest_scope,
+        events,
+        limits,
+        now,
+        before_append=store_statements,
+        ahead=prepared.events_ahead,
     )
-    return Recorded([p.statement_id for p in prepared], len(inserted), report if events else None)
+    ids = [p.statement_id for p in prepared.statements]
+    return Recorded(ids, len(inserted), report if events else None)
+
+
+def _prepared_by_helper(
+    engine: Engine, scope: XapiScope, batch: list[Any], version: str, limits: ValidationLimits
+) -> PreparedStatements | None:
+    """The batch prepared, events included, by a helper process of the server (validating,
+    sealing and keying statements is most of what a request costs the server's own process);
+    None when there is none or it failed."""
+    helping = helpers_for(engine, scope.tenant_id)
+    if helping is None:
+        return None
+    pool, document = helping
+    statements = orjson.dumps(batch)
+    answer = pool.run_now(prepare_statements_ahead, scope, statements, version, limits, document)
+    prepared = unpickle(answer) if answer is not None else None
+    return prepared if isinstance(prepared, PreparedStatements) else None
 
 
 def _store_statements(
     connection: Connection,
     scope: XapiScope,
-    prepared: Sequence[_Prepared],
-    ids: set[str],
+    prepared: Sequence[PreparedStatement],
+    sent: dict[str, dict[str, Any]],
     contents: Contents | None,
 ) -> set[str]:
     """Store the batch's statements that are new; the ids stored. Raises Conflict for an id
-    stored with other content."""
-    stored = repo.find_hashes(connection, scope.tenant_id, ids)
-    _check_repeats(connection, scope, prepared, stored)
+    stored with other content. `sent` holds each statement as the client sent it, by id."""
+    stored = repo.find_hashes(connection, scope.tenant_id, sent.keys())
+    _check_repeats(connection, scope, prepared, sent, stored)
     fresh = [p for p in prepared if p.statement_id not in stored]
     targets = {p.voids for p in fresh if p.voids is not None}
     voiding = _voiding_targets(connection, scope.tenant_id, fresh, targets)
@@ -135,10 +130,11 @@ def _store_statements(
     inserted = repo.insert_statements(connection, rows)
     if len(inserted) < len(fresh):  # a concurrent request stored some of these ids first
         lost = [p for p in fresh if p.statement_id not in inserted]
-        _check_repeats(connection, scope, lost, repo.find_hashes(connection, scope.tenant_id, ids))
+        now_stored = repo.find_hashes(connection, scope.tenant_id, sent.keys())
+        _check_repeats(connection, scope, lost, sent, now_stored)
     kept = [p for p in fresh if p.statement_id in inserted]
     store_attachments(
-        connection, scope.learner_secret, [(p.row, p.document) for p in kept], contents
+        connection, scope.learner_secret, [(p.row, sent[p.statement_id]) for p in kept], contents
     )
     _index_related(connection, scope.tenant_id, kept)
     new_ids = {p.statement_id for p in fresh}
@@ -148,56 +144,9 @@ def _store_statements(
     return set(inserted)
 
 
-def _prepare(scope: XapiScope, statement: dict[str, Any], version: str, now: datetime) -> _Prepared:
-    fingerprint = content_hash(statement)
-    statement_id = str(statement.get("id") or uuid.uuid4()).lower()
-    # The column holds what the statement shows (milliseconds), so `since` set to a stored
-    # value a client read leaves that statement out.
-    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    stored = rfc3339(now)
-    document: dict[str, Any] = {"id": statement_id, **statement}
-    document["id"] = statement_id
-    document.setdefault("timestamp", stored)
-    document["stored"] = stored
-    document["authority"] = scope.authority
-    document.setdefault("version", STATEMENT_VERSION.get(version, version))
-    target = statement["object"]
-    voids = None
-    if statement["verb"]["id"] == VOIDED_VERB:
-        voids = target["id"].lower()
-    is_activity = target.get("objectType", "Activity") == "Activity"
-    refers_to = target["id"].lower() if target.get("objectType") == "StatementRef" else None
-    learner = agent_learner_id(statement["actor"])
-    registration = (statement.get("context") or {}).get("registration")
-    row = {
-        "tenant_id": scope.tenant_id,
-        "statement_id": statement_id,
-        "learner_key": learner_key(scope.learner_secret, learner) if learner else None,
-        "verb_key": iri_key(statement["verb"]["id"]),
-        "activity_key": iri_key(target["id"]) if is_activity else None,
-        "registration": registration.lower() if registration else None,
-        "voids": voids,
-        "refers_to": refers_to,
-        "voided": False,
-        "stored": now,
-        "content_hash": fingerprint,
-        "statement": seal_statement(scope.learner_secret, orjson.dumps(document)),
-    }
-    related = related_of(document)
-    agent_keys = {learner_key(scope.learner_secret, i): d for i, d in related.agents.items()}
-    return _Prepared(
-        statement_id,
-        fingerprint,
-        voids,
-        document,
-        row,
-        statement,
-        sorted({iri_key(i) for i in related.activities}),
-        sorted(agent_keys.items()),
-    )
-
-
-def _index_related(connection: Connection, tenant_id: str, kept: Sequence[_Prepared]) -> None:
+def _index_related(
+    connection: Connection, tenant_id: str, kept: Sequence[PreparedStatement]
+) -> None:
     """Index the newly stored statements under their related activities and agents, in the
     statements' transaction (stride.xapi.related; only keys are kept, never an identifier)."""
     seqs = repo.seqs_of(connection, tenant_id, [p.statement_id for p in kept])
@@ -213,7 +162,8 @@ def _index_related(connection: Connection, tenant_id: str, kept: Sequence[_Prepa
 def _check_repeats(
     connection: Connection,
     scope: XapiScope,
-    prepared: Sequence[_Prepared],
+    prepared: Sequence[PreparedStatement],
+    sent: dict[str, dict[str, Any]],
     stored: dict[str, tuple[str, str | None]],
 ) -> None:
     for item in prepared:
@@ -221,28 +171,30 @@ def _check_repeats(
         if (
             found is not None
             and found[0] != item.content_hash
-            and not _same_as_stored(connection, scope, item)
+            and not _same_as_stored(connection, scope, item.statement_id, sent[item.statement_id])
         ):
             raise Conflict(
                 f"A statement with id {item.statement_id} is already stored with other content."
             )
 
 
-def _same_as_stored(connection: Connection, scope: XapiScope, item: _Prepared) -> bool:
-    """Whether the stored statement of this id is the same statement after all: the hash
-    leaves out only some of what the comparison ignores (stride.xapi.comparison), and a stored
-    hash may come from earlier rules."""
-    row = repo.get_statement(connection, scope.tenant_id, item.statement_id)
+def _same_as_stored(
+    connection: Connection, scope: XapiScope, statement_id: str, statement: dict[str, Any]
+) -> bool:
+    """Whether the stored statement of this id is the same as `statement` (as sent) after
+    all: the hash leaves out only some of what the comparison ignores (stride.xapi.comparison),
+    and a stored hash may come from earlier rules."""
+    row = repo.get_statement(connection, scope.tenant_id, statement_id)
     if row is None:
         return False
-    stored, sent = comparison_form(orjson.loads(_open(scope, row))), comparison_form(item.sent)
+    stored, sent = comparison_form(orjson.loads(_open(scope, row))), comparison_form(statement)
     if "timestamp" not in sent:  # the stored one may have got its stored time as timestamp
         stored.pop("timestamp", None)
     return stored == sent
 
 
 def _voiding_targets(
-    connection: Connection, tenant_id: str, fresh: Sequence[_Prepared], targets: set[str]
+    connection: Connection, tenant_id: str, fresh: Sequence[PreparedStatement], targets: set[str]
 ) -> set[str]:
     """The targets that are voiding statements themselves (in the batch or stored), which are
     not voided. A target not stored yet is allowed (the spec asks the LRS not to refuse it):

@@ -49,13 +49,9 @@ from stride.xapi.errors import InvalidStatement
 from stride.xapi.formats import accepted_languages
 from stride.xapi.mapping import rfc3339
 from stride.xapi.multipart import MIXED
+from stride.xapi.preparation import XapiScope
 from stride.xapi.query import more_token, parse_query, read_more_token
-from stride.xapi.service import (
-    XapiScope,
-    find_statements,
-    get_statement,
-    record_statements,
-)
+from stride.xapi.service import find_statements, get_statement, record_statements
 from stride.xapi.validation import SUPPORTED_VERSIONS, UUID, V1, V2
 
 VERSION_HEADER = "X-Experience-API-Version"
