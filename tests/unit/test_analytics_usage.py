@@ -102,6 +102,24 @@ def test_numeric_fields_and_groups() -> None:
     assert numeric_fields(_event()) == [] and breakdown_groups(_event()) == []
 
 
+def test_identifiers_of_a_statement_or_attempt_are_not_groups() -> None:
+    xapi = {
+        "statement": "2f5a9c3e-5d2b-4c59-9a53-6f7d0a1b2c3d",
+        "registration": "8c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+        "verb": "http://adlnet.gov/expapi/verbs/answered",
+        "object": "https://lms.example/mod/quiz/view.php?id=3",
+    }
+    event = _event(platform="Moodle", properties={"xapi": xapi})
+    assert breakdown_groups(event) == [
+        ("platform", "Moodle"),
+        ("properties.xapi.object", xapi["object"]),
+        ("properties.xapi.verb", xapi["verb"]),
+    ]
+    with pytest.raises(InvalidInput) as bad:
+        check_metric_names(None, "properties.xapi.statement")
+    assert bad.value.errors[0].path == "query.breakdown"
+
+
 def test_metric_names_are_checked() -> None:
     check_metric_names("properties.points", "properties.level")
     check_metric_names("result.score", "platform")

@@ -4,8 +4,9 @@ Numeric fields: `result.score`, `result.duration_s`, and numeric properties
 (`properties.<path>`, nested keys joined by dots; booleans and lists are not numbers), at most
 MAX_NUMERIC_PROPERTIES per event (the first in path order). Breakdown groups: `platform`
 (context.platform) and string or boolean properties, at most MAX_LABELS per event (the first in
-path order), values up to MAX_LABEL_LENGTH characters. Values whose magnitude exceeds
-histograms.MAX_MAGNITUDE, and paths longer than MAX_PATH_LENGTH, are not rolled up.
+path order), values up to MAX_LABEL_LENGTH characters, IDENTIFIER_PATHS excepted. Values whose
+magnitude exceeds histograms.MAX_MAGNITUDE, and paths longer than MAX_PATH_LENGTH, are not
+rolled up.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ MAX_PATH_LENGTH = 200
 EVENTS_FIELD = ""  # the event itself: count only
 PLATFORM = "platform"
 RESULT_FIELDS = ("result.score", "result.duration_s")
+# Properties that identify one statement, or one learner's attempt, rather than a group of
+# learners (stride.xapi.mapping): as groups they would each hold one event or one learner,
+# compare nothing, and multiply the rollups' rows (a fifth of an xAPI event's).
+IDENTIFIER_PATHS = frozenset({"properties.xapi.statement", "properties.xapi.registration"})
 
 
 def numeric_fields(event: RecordedEvent) -> list[tuple[str, float]]:
@@ -53,6 +58,7 @@ def breakdown_groups(event: RecordedEvent) -> list[tuple[str, str]]:
         for path, value in _leaves(event.properties, "properties")
         if isinstance(value, str | bool)
         and len(path) <= MAX_PATH_LENGTH
+        and path not in IDENTIFIER_PATHS
         and len(_label(value)) <= MAX_LABEL_LENGTH
     )
     groups.extend(labels[:MAX_LABELS])

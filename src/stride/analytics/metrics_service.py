@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from stride.analytics.histograms import ALPHA, percentiles
 from stride.analytics.metrics_fields import (
     EVENTS_FIELD,
+    IDENTIFIER_PATHS,
     MAX_PATH_LENGTH,
     PLATFORM,
     RESULT_FIELDS,
@@ -43,6 +44,9 @@ def check_metric_names(field: str | None, breakdown: str | None) -> None:
     if breakdown is not None and breakdown != PLATFORM and not _is_property(breakdown):
         reason = "platform or properties.<name>"
         raise InvalidInput("Unknown breakdown.", [FieldError("query.breakdown", reason)])
+    if breakdown in IDENTIFIER_PATHS:
+        reason = "identifies one statement or attempt, not a group: it is not broken down by"
+        raise InvalidInput("Not a breakdown.", [FieldError("query.breakdown", reason)])
 
 
 def _is_property(path: str) -> bool:
