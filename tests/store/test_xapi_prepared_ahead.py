@@ -46,7 +46,7 @@ def _scope(tenant: TenantUnderTest) -> XapiScope:
 
 
 def _batch(size: int = HELPED_FROM_EVENTS + 10) -> list[dict[str, Any]]:
-    verbs = ["completed", "answered", "experienced", "voided"]
+    verbs = ["completed", "answered", "experienced"]
     batch = []
     for n in range(size):
         verb = f"http://adlnet.gov/expapi/verbs/{verbs[n % 3]}"
