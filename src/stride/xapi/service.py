@@ -65,7 +65,6 @@ def record_statements(
         prepared = prepare_statements(scope, batch, version, limits.now, contents)
     if prepared.invalid is not None:
         raise InvalidStatement(*prepared.invalid)
-    now = limits.now
     sent = {p.statement_id: s for p, s in zip(prepared.statements, batch, strict=True)}
     inserted: set[str] = set()
 
@@ -75,18 +74,17 @@ def record_statements(
 
     # The statements and their events commit together: a statement is never stored without
     # its events folded, nor an event without the statement it came from.
-    events = prepared.events
     report = ingest_events(
         engine,
         scope.ingest_scope,
-        events,
+        prepared.events,
         limits,
-        now,
+        limits.now,
         before_append=store_statements,
         ahead=prepared.events_ahead,
     )
     ids = [p.statement_id for p in prepared.statements]
-    return Recorded(ids, len(inserted), report if events else None)
+    return Recorded(ids, len(inserted), report if prepared.events else None)
 
 
 def _prepared_by_helper(
