@@ -214,3 +214,40 @@ def test_a_time_zone_change_refolds_awards_and_moves_their_points(
     assert _points(engine, tenant) == [(date(2024, 5, 6), 1 + 10)]
     assert _awards(engine, tenant)["first-perfect-score"].awarded_at == sunday
     assert _award_events(engine, tenant) == 1
+
+
+def test_skills_acquired_counts_acquisitions_only(engine: Engine, tenant: TenantUnderTest) -> None:
+    """`skills.acquired` alone counts the learner's acquired skills (no whole skill states are
+    read): practised but not acquired skills do not count, and the award comes with the
+    second acquisition, whatever the other criteria."""
+    catalog = small_catalog()
+    catalog["achievements"] = [
+        {
+            "id": "two-skills",
+            "name": "Two skills",
+            "type": "mastery",
+            "points": 5,
+            "criteria": "skills.acquired >= 2",
+        }
+    ]
+    apply_catalog(engine, tenant.tenant_id, catalog, NOW)
+
+    def attempts(item: str, success: bool, start: int) -> list[dict[str, Any]]:
+        return [
+            make_event(
+                type="exercise.attempted",
+                activity={"id": item, "type": "exercise"},
+                result={"score": 1.0 if success else 0.0, "success": success},
+                timestamp=(BASE_TIME + timedelta(minutes=start + n)).isoformat(),
+            )
+            for n in range(8)
+        ]
+
+    _ingest(engine, tenant, attempts(EX1, True, 0))  # planning acquired
+    _ingest(engine, tenant, attempts(EX2, False, 10))  # budgeting practised, not acquired
+    with engine.connect() as connection:
+        acquired = store.count_acquired_skills(connection, tenant.tenant_id, [_key(tenant)])
+    assert acquired == {_key(tenant): 1}
+    assert "two-skills" not in _awards(engine, tenant)
+    _ingest(engine, tenant, attempts(EX2, True, 20))
+    assert _awards(engine, tenant)["two-skills"].points == 5

@@ -1,8 +1,10 @@
-"""Stride's processes run the cyclic garbage collector less often than CPython's default."""
+"""Stride's processes run the cyclic garbage collector less often than CPython's default, and
+its server processes switch threads sooner."""
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,21 +14,24 @@ from sqlalchemy import Engine
 
 from stride.api.app import create_app
 from stride.config import Settings
-from stride.runtime import GC_THRESHOLDS
+from stride.runtime import GC_THRESHOLDS, SWITCH_INTERVAL_SECONDS
 
 DEFAULT = (700, 10, 10)
 
 
 @pytest.fixture
 def default_gc() -> Iterator[None]:
-    before = gc.get_threshold()
+    before, interval = gc.get_threshold(), sys.getswitchinterval()
     gc.set_threshold(*DEFAULT)
+    sys.setswitchinterval(0.005)  # CPython's default
     yield
     gc.set_threshold(*before)
+    sys.setswitchinterval(interval)
 
 
 def test_thresholds_are_well_above_the_default() -> None:
     assert GC_THRESHOLDS[0] >= 10 * DEFAULT[0]
+    assert SWITCH_INTERVAL_SECONDS < 0.005
 
 
 @pytest.mark.usefixtures("default_gc")
@@ -35,6 +40,7 @@ def test_the_server_sets_them_when_it_starts(sqlite_engine: Engine) -> None:
     assert gc.get_threshold() == DEFAULT
     with TestClient(app):
         assert gc.get_threshold() == GC_THRESHOLDS
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_SECONDS)
 
 
 @pytest.mark.usefixtures("default_gc")

@@ -23,7 +23,8 @@ PERFECT_SCORES = "score.perfect"
 MODULE_COUNTER = "module:"  # + a module's id: set once the learner completed it
 IMPROVEMENT_DAYS = 30
 _STATS = {"streak.current", "streak.longest", "activities.completed"}
-_SKILLS = {"skills.acquired", "mastery", "improvement"}
+# Metrics that read whole skill states; `skills.acquired` alone only counts acquired ones.
+_SKILL_STATES = {"mastery", "improvement"}
 
 
 def event_counter(event_type: str) -> str:
@@ -47,12 +48,18 @@ def load_metrics(
     kinds = {m.kind for metrics in wanted.values() for m in metrics}
     keys = list(wanted)
     stats = load_stats(connection, tenant_id, keys) if kinds & _STATS else {}
-    skills = store.load_skill_states(connection, tenant_id, keys) if kinds & _SKILLS else {}
+    states_wanted = bool(kinds & _SKILL_STATES)
+    skills = store.load_skill_states(connection, tenant_id, keys) if states_wanted else {}
+    acquired = (
+        store.count_acquired_skills(connection, tenant_id, keys)
+        if "skills.acquired" in kinds and not states_wanted
+        else None
+    )
     rows = store.load_activity_rows(connection, tenant_id, _activity_keys(catalog, wanted))
     sessions = store.load_sessions(connection, tenant_id, keys) if "sessions.count" in kinds else {}
     counted = kinds & {"score.perfect", "events", "modules.completed"}
     counters = store.load_counters(connection, tenant_id, keys) if counted else {}
-    rules = mastery_rules(connection, tenant_id) if kinds & _SKILLS else None
+    rules = mastery_rules(connection, tenant_id) if states_wanted else None
     snapshots = {}
     for key, metrics in wanted.items():
         moment, zone = moments[key], timezones.get(key, "UTC")
@@ -69,7 +76,11 @@ def load_metrics(
         snapshots[key] = LearnerMetrics(
             streak_current=streak_current,
             streak_longest=streak_longest,
-            skills_acquired=sum(1 for s in states if s.acquired_at is not None),
+            skills_acquired=(
+                sum(1 for s in states if s.acquired_at is not None)
+                if acquired is None
+                else acquired.get(key, 0)
+            ),
             sessions=len(sessions.get(key, {})),
             activities_completed=completed,
             modules_completed=sum(1 for c in own_counters if c.startswith(MODULE_COUNTER)),

@@ -17,6 +17,7 @@ from stride.analytics.content_rollup import ContentDelta, ModuleProgress, apply_
 from stride.analytics.items_fold import (
     ITEM_STAT_FIELDS,
     ItemAttempts,
+    ItemShareFacts,
     apply_attempt,
     attempt_correct,
     count_difference,
@@ -149,7 +150,9 @@ def _project_item_attempts(
     before = store.learners_item_attempts(connection, tenant_id, moved) if moved else {}
     store.save_item_attempts(connection, tenant_id, after.values())
     sums: dict[str, list[int]] = defaultdict(lambda: [0] * len(ITEM_STAT_FIELDS))
-    now = {key: {item.activity_id: item for item in items} for key, items in before.items()}
+    now: dict[str, dict[str, ItemShareFacts]] = {
+        key: {item.activity_id: item for item in items} for key, items in before.items()
+    }
     for (key, activity_id), state in after.items():
         if key in moved:
             now[key][activity_id] = state

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple, Protocol
 
 from stride.events.recorded import RecordedEvent
 from stride.events.types import ATTEMPT_EVENT_TYPES
@@ -21,6 +22,33 @@ class ItemAttempts:
     correct: int
     first_at: datetime
     first_event: str
+    first_score: float | None
+    first_correct: bool
+
+
+class ItemShareFacts(Protocol):
+    """What a learner's share of an item's sums is made of (an ItemAttempts, or an ItemFirst
+    read for the purpose)."""
+
+    @property
+    def activity_id(self) -> str: ...
+    @property
+    def graded(self) -> int: ...
+    @property
+    def correct(self) -> int: ...
+    @property
+    def first_score(self) -> float | None: ...
+    @property
+    def first_correct(self) -> bool: ...
+
+
+class ItemFirst(NamedTuple):
+    """An item row with only what the shares need: a learner's whole set of items is read
+    whenever one of their first attempts moves, so it is read lean."""
+
+    activity_id: str
+    graded: int
+    correct: int
     first_score: float | None
     first_correct: bool
 
@@ -66,13 +94,13 @@ ITEM_STAT_FIELDS = (
 )
 
 
-def first_score_micros(item: ItemAttempts) -> int:
+def first_score_micros(item: ItemShareFacts) -> int:
     """The first attempt's score in millionths (1/0 from correctness when it had no score)."""
     score = item.first_score if item.first_score is not None else float(item.first_correct)
     return round(score * 1_000_000)
 
 
-def item_shares(items: Sequence[ItemAttempts]) -> dict[str, tuple[int, ...]]:
+def item_shares(items: Sequence[ItemShareFacts]) -> dict[str, tuple[int, ...]]:
     """One learner's share of each item's sums (ITEM_STAT_FIELDS), from ALL of their items:
     the rest score at an item depends on every other item they attempted."""
     scores = [first_score_micros(item) for item in items]
@@ -91,7 +119,7 @@ def item_shares(items: Sequence[ItemAttempts]) -> dict[str, tuple[int, ...]]:
 
 
 def share_difference(
-    before: Sequence[ItemAttempts], after: Sequence[ItemAttempts]
+    before: Sequence[ItemShareFacts], after: Sequence[ItemShareFacts]
 ) -> dict[str, tuple[int, ...]]:
     """What to add to the item sums when a learner's items go from `before` to `after`."""
     old, new = item_shares(before), item_shares(after)

@@ -53,7 +53,7 @@ from stride.observability.metrics import LatencyMiddleware, Metrics
 from stride.privacy.retention_job import RetentionJob
 from stride.realtime.hub import StreamHub
 from stride.reports.schedule_job import ReportJob
-from stride.runtime import tune_gc
+from stride.runtime import tune_gc, tune_thread_switching
 from stride.store.database import create_db_engine
 from stride.tenancy.audit import ReadAuditBuffer
 from stride.webhooks.dispatcher import Dispatcher
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tune_gc()  # also in server processes that uvicorn spawns (`stride serve --workers N`)
+        tune_thread_switching()
         helpers = server_helpers(settings.INGEST_HELPERS)
         app.state.ingest_helpers = AheadPool(helpers) if helpers else None
         use_helpers(app.state.engine, app.state.ingest_helpers)

@@ -176,6 +176,20 @@ def load_skill_states(
     return states
 
 
+def count_acquired_skills(
+    connection: Connection, tenant_id: str, learner_keys: Collection[str]
+) -> dict[str, int]:
+    """How many skills each learner has acquired (learners with none are left out)."""
+    wanted = [(key,) for key in learner_keys]
+    columns = ("learner_key", "acquired_at")
+    rows = select_by_keys(connection, learner_skills, columns, tenant_id, ("learner_key",), wanted)
+    counts: dict[str, int] = defaultdict(int)
+    for key, acquired_at in rows:
+        if acquired_at is not None:
+            counts[key] += 1
+    return counts
+
+
 def load_activity_rows(
     connection: Connection, tenant_id: str, keys: Collection[tuple[str, ...]]
 ) -> dict[str, dict[str, ActivityProgress]]:

@@ -17,7 +17,7 @@ from stride.analytics.content_rollup import (
     TIME,
     ModuleProgress,
 )
-from stride.analytics.items_fold import ITEM_STAT_FIELDS, ItemAttempts
+from stride.analytics.items_fold import ITEM_STAT_FIELDS, ItemAttempts, ItemFirst
 from stride.progress.activity import ActivityProgress
 from stride.store.bulk import insert_rows, select_by_keys
 from stride.store.read_models import load_activities
@@ -61,21 +61,24 @@ def _item(row: list[Any]) -> ItemAttempts:
     return ItemAttempts(*row)
 
 
+_FIRST_COLUMNS = ("learner_key", *ItemFirst._fields)
+
+
 def learners_item_attempts(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
-) -> dict[str, list[ItemAttempts]]:
-    """Every item row of each learner named."""
+) -> dict[str, list[ItemFirst]]:
+    """Every item row of each learner named, with what their shares of the item sums need."""
     rows = select_by_keys(
         connection,
         learner_item_attempts,
-        _ITEM_COLUMNS,
+        _FIRST_COLUMNS,
         tenant_id,
         ("learner_key",),
         [(key,) for key in sorted(learner_keys)],
     )
-    found: dict[str, list[ItemAttempts]] = {key: [] for key in learner_keys}
-    for row in rows:
-        found[row[0]].append(_item(row))
+    found: dict[str, list[ItemFirst]] = {key: [] for key in learner_keys}
+    for key, activity_id, graded, correct, first_score, first_correct in rows:
+        found[key].append(ItemFirst(activity_id, graded, correct, first_score, bool(first_correct)))
     return found
 
 
