@@ -54,12 +54,12 @@ def load_awarded(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, set[str]]:
     """The ids of the achievements each learner has earned."""
-    table = learner_achievements
-    query = select(table.c.learner_key, table.c.achievement_id).where(
-        table.c.tenant_id == tenant_id, table.c.learner_key.in_(list(learner_keys))
-    )
+    names = ("learner_key", "achievement_id")
+    wanted = [(key,) for key in learner_keys]
     awarded: dict[str, set[str]] = defaultdict(set)
-    for key, achievement_id in connection.execute(query):
+    for key, achievement_id in select_by_keys(
+        connection, learner_achievements, names, tenant_id, ("learner_key",), wanted
+    ):
         awarded[key].add(achievement_id)
     return awarded
 
@@ -126,12 +126,13 @@ def add_counters(
 def load_counters(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, dict[str, int]]:
-    table = learner_counters
-    query = select(table.c.learner_key, table.c.counter, table.c.value).where(
-        table.c.tenant_id == tenant_id, table.c.learner_key.in_(list(learner_keys))
-    )
+    # The batch SQL of store.bulk: this runs on the ingest path, a few dozen rows a learner.
+    names = ("learner_key", "counter", "value")
+    wanted = [(key,) for key in learner_keys]
     counters: dict[str, dict[str, int]] = defaultdict(dict)
-    for key, counter, value in connection.execute(query):
+    for key, counter, value in select_by_keys(
+        connection, learner_counters, names, tenant_id, ("learner_key",), wanted
+    ):
         counters[key][counter] = value
     return counters
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from stride.store.bulk import select_by_keys
 from stride.store.tables import learners
 from stride.store.upsert import insert_missing
 
@@ -23,14 +24,10 @@ def load_timezones(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, str]:
     """Time zone of each known learner among `learner_keys`."""
-    if not learner_keys:
-        return {}
-    rows = connection.execute(
-        select(learners.c.learner_key, learners.c.timezone).where(
-            learners.c.tenant_id == tenant_id, learners.c.learner_key.in_(list(learner_keys))
-        )
-    )
-    return {row.learner_key: row.timezone for row in rows}
+    wanted = [(key,) for key in learner_keys]
+    names = ("learner_key", "timezone")
+    rows = select_by_keys(connection, learners, names, tenant_id, ("learner_key",), wanted)
+    return {key: zone for key, zone in rows}
 
 
 def register_learners(
