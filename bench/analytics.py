@@ -18,7 +18,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from machine import machine_line
 from oulad import DATA, iter_events, load_oulad
 from stride.analytics.projection_job import catch_up
 from stride.api.app import create_app
@@ -263,8 +263,7 @@ def main() -> None:
         "--postgres-url", default=os.environ.get("STRIDE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     )
     args = parser.parse_args()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"machine: {machine}")
+    print(machine_line())
     started = time.perf_counter()
     events = oulad_events(args.events)
     learners = len({e["learner"] for e in events})

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -26,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
 
+from machine import machine_line
 from stride.analytics.funnels_service import FunnelRequest, get_drop_offs, get_funnel
 from stride.store.database import create_db_engine
 from stride.store.migrations import upgrade_database
@@ -112,7 +112,7 @@ def main() -> None:
         "--postgres-url", default=os.environ.get("STRIDE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     )
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores", file=sys.stderr)
+    print(machine_line(), file=sys.stderr)
     rows = funnel_rows(args.learners, args.seed)
     folder = tempfile.mkdtemp(prefix="stride-funnels-")
     result = {

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ import orjson
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
+from machine import machine_line
 from stride.bootstrap import open_engine
 from stride.catalog import load_catalog_text
 from stride.catalog.service import apply_catalog
@@ -148,9 +148,7 @@ def main() -> None:
     tune_gc()  # as every `stride` command does, `stride import` included
     # A master key of the run's own, so no key file is written beside the working copy.
     os.environ.setdefault("STRIDE_SECRET_KEY", Fernet.generate_key().decode())
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine_line())
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         path = folder / "events.jsonl"

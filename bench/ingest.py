@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import socket
 import statistics
@@ -32,6 +31,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from machine import machine_line
 from stride.demo.curriculum import PROGRAM_ID
 from stride.demo.generator import demo_learner_ids, generate_demo_events
 from stride.demo.service import DEMO_CATALOG
@@ -245,9 +245,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine_line())
     started = time.perf_counter()
     batches, learners = build_batches(args.events, args.batch, args.seed)
     print(

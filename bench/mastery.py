@@ -22,13 +22,13 @@ import argparse
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from machine import machine_line
 from stride.evaluation.answers import read_answers
 from stride.progress.bkt_fit import fit_skills
 from stride.progress.evaluation import Evaluation, evaluate
@@ -166,9 +166,7 @@ def main() -> None:
     if not args.train.exists() or not args.test.exists():
         raise SystemExit(f"data not found: {args.train} / {args.test} (see shared/data/README.md)")
 
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine_line())
     rows = run_stride(args.train, args.test, args.restarts)
     pybkt: dict[str, Any] | None = None
     if args.pybkt_json:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from ingest import (
     percentile,
     postgres_database,
 )
+from machine import machine_line
 
 
 @dataclass
@@ -206,9 +206,7 @@ def main() -> None:
         "--postgres-url", default=os.environ.get("STRIDE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     )
     args = parser.parse_args()
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine_line())
     results = {}
     if args.database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:

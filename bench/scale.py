@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import itertools
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -47,6 +46,7 @@ from ingest import (  # bench/ingest.py, beside this script
     postgres_database,
     send_all,
 )
+from machine import machine_line
 from stride.demo.service import DEMO_CATALOG
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -247,9 +247,7 @@ def main() -> None:
         "--postgres-url", default=os.environ.get("STRIDE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     )
     args = parser.parse_args()
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine_line())
     started = time.perf_counter()
     batches, _ = build_batches(args.events, args.batch, args.seed)
     print(

@@ -25,6 +25,7 @@ import httpx
 import orjson
 
 from ingest import Server, percentile  # bench/ingest.py: the same server harness
+from machine import machine_line
 
 LMS = "https://lms.example.edu"
 VERBS = [
@@ -155,6 +156,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    print(machine_line())
 
     rng = random.Random(args.seed)
     now = datetime.now(UTC)
