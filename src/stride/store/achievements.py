@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 
 from stride.progress.activity import ActivityProgress, ActivityStatus
 from stride.progress.mastery import SkillMastery
-from stride.store.bulk import select_by_keys
+from stride.store.bulk import select_by_keys, select_by_learners
 from stride.store.mastery import mastery_from_row
 from stride.store.tables import (
     achievement_celebrations,
@@ -55,10 +55,9 @@ def load_awarded(
 ) -> dict[str, set[str]]:
     """The ids of the achievements each learner has earned."""
     names = ("learner_key", "achievement_id")
-    wanted = [(key,) for key in learner_keys]
     awarded: dict[str, set[str]] = defaultdict(set)
-    for key, achievement_id in select_by_keys(
-        connection, learner_achievements, names, tenant_id, ("learner_key",), wanted
+    for key, achievement_id in select_by_learners(
+        connection, learner_achievements, names, tenant_id, learner_keys
     ):
         awarded[key].add(achievement_id)
     return awarded
@@ -128,10 +127,9 @@ def load_counters(
 ) -> dict[str, dict[str, int]]:
     # The batch SQL of store.bulk: this runs on the ingest path, a few dozen rows a learner.
     names = ("learner_key", "counter", "value")
-    wanted = [(key,) for key in learner_keys]
     counters: dict[str, dict[str, int]] = defaultdict(dict)
-    for key, counter, value in select_by_keys(
-        connection, learner_counters, names, tenant_id, ("learner_key",), wanted
+    for key, counter, value in select_by_learners(
+        connection, learner_counters, names, tenant_id, learner_keys
     ):
         counters[key][counter] = value
     return counters
@@ -168,8 +166,7 @@ def load_skill_states(
 ) -> dict[str, list[SkillMastery]]:
     # The batch SQL of store.bulk: this runs on the ingest path.
     columns = tuple("p_mastery" if c == "p_bkt" else c for c in _SKILL_COLUMNS)
-    wanted = [(key,) for key in learner_keys]
-    rows = select_by_keys(connection, learner_skills, columns, tenant_id, ("learner_key",), wanted)
+    rows = select_by_learners(connection, learner_skills, columns, tenant_id, learner_keys)
     states: dict[str, list[SkillMastery]] = defaultdict(list)
     for row in rows:
         state = mastery_from_row(row)
@@ -181,9 +178,8 @@ def count_acquired_skills(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, int]:
     """How many skills each learner has acquired (learners with none are left out)."""
-    wanted = [(key,) for key in learner_keys]
     columns = ("learner_key", "acquired_at")
-    rows = select_by_keys(connection, learner_skills, columns, tenant_id, ("learner_key",), wanted)
+    rows = select_by_learners(connection, learner_skills, columns, tenant_id, learner_keys)
     counts: dict[str, int] = defaultdict(int)
     for key, acquired_at in rows:
         if acquired_at is not None:

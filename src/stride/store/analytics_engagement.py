@@ -17,7 +17,7 @@ from sqlalchemy import (
     select,
 )
 
-from stride.store.bulk import insert_rows, select_by_keys
+from stride.store.bulk import insert_rows, select_by_learners
 from stride.store.tables import (
     engagement_counts,
     engagement_learner_periods,
@@ -117,13 +117,8 @@ def load_spans(
 ) -> list[SpanTuple]:
     if not learner_keys:
         return []
-    rows = select_by_keys(
-        connection,
-        engagement_learner_spans,
-        SPAN_COLUMNS,
-        tenant_id,
-        ("learner_key",),
-        [(key,) for key in learner_keys],
+    rows = select_by_learners(
+        connection, engagement_learner_spans, SPAN_COLUMNS, tenant_id, learner_keys
     )
     return [tuple(row) for row in rows]
 

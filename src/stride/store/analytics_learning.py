@@ -19,7 +19,7 @@ from stride.analytics.content_rollup import (
 )
 from stride.analytics.items_fold import ITEM_STAT_FIELDS, ItemAttempts, ItemFirst
 from stride.progress.activity import ActivityProgress
-from stride.store.bulk import insert_rows, select_by_keys
+from stride.store.bulk import insert_rows, select_by_keys, select_by_learners
 from stride.store.read_models import load_activities
 from stride.store.tables import (
     content_buckets,
@@ -68,13 +68,8 @@ def learners_item_attempts(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, list[ItemFirst]]:
     """Every item row of each learner named, with what their shares of the item sums need."""
-    rows = select_by_keys(
-        connection,
-        learner_item_attempts,
-        _FIRST_COLUMNS,
-        tenant_id,
-        ("learner_key",),
-        [(key,) for key in sorted(learner_keys)],
+    rows = select_by_learners(
+        connection, learner_item_attempts, _FIRST_COLUMNS, tenant_id, sorted(learner_keys)
     )
     found: dict[str, list[ItemFirst]] = {key: [] for key in learner_keys}
     for key, activity_id, graded, correct, first_score, first_correct in rows:
@@ -173,9 +168,8 @@ def learner_activity_rows(
 def learner_module_rows(
     connection: Connection, tenant_id: str, learner_key: str
 ) -> list[ModuleProgress]:
-    key = ("learner_key",)
-    rows = select_by_keys(
-        connection, learner_modules, _MODULE_COLUMNS, tenant_id, key, [(learner_key,)]
+    rows = select_by_learners(
+        connection, learner_modules, _MODULE_COLUMNS, tenant_id, [learner_key]
     )
     return [ModuleProgress(*r) for r in rows]
 

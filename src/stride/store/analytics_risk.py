@@ -24,7 +24,7 @@ from sqlalchemy import (
 
 from stride.progress.activity import ActivityProgress, ActivityStatus
 from stride.progress.enrollment import Enrollment, EnrollmentStatus
-from stride.store.bulk import select_by_keys
+from stride.store.bulk import select_by_learners
 from stride.store.codecs import codec_for, column_kind
 from stride.store.tables import (
     learner_activities,
@@ -108,13 +108,12 @@ def days_of(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, list[DayRow]]:
     """Each learner's active local days."""
-    rows = select_by_keys(
+    rows = select_by_learners(
         connection,
         learner_days,
         ("learner_key", "day", "events", "activity_ms", "session_ms"),
         tenant_id,
-        ("learner_key",),
-        [(key,) for key in learner_keys],
+        learner_keys,
     )
     days: dict[str, list[DayRow]] = defaultdict(list)
     for key, day, events, activity_ms, session_ms in rows:
@@ -126,13 +125,8 @@ def activities_of(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, dict[str, ActivityProgress]]:
     """Each learner's activity rows by activity id."""
-    rows = select_by_keys(
-        connection,
-        learner_activities,
-        _ACTIVITY_COLUMNS,
-        tenant_id,
-        ("learner_key",),
-        [(key,) for key in learner_keys],
+    rows = select_by_learners(
+        connection, learner_activities, _ACTIVITY_COLUMNS, tenant_id, learner_keys
     )
     found: dict[str, dict[str, ActivityProgress]] = defaultdict(dict)
     for row in rows:

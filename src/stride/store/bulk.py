@@ -174,6 +174,19 @@ def select_by_keys(
     return _decode(plan.columns, rows)
 
 
+def select_by_learners(
+    connection: Connection,
+    table: Table,
+    names: Sequence[str],
+    tenant_id: str,
+    learner_keys: Iterable[str],
+) -> list[list[Any]]:
+    """The `names` values of all rows of the learners named, for a table whose key starts
+    with (tenant_id, learner_key): one index probe per learner."""
+    wanted = [(key,) for key in learner_keys]
+    return select_by_keys(connection, table, names, tenant_id, ("learner_key",), wanted)
+
+
 # --------------------------------------------------------------------------------- writes
 
 

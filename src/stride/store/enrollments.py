@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from stride.progress.enrollment import Enrollment, EnrollmentStatus
-from stride.store.bulk import insert_rows, select_by_keys
+from stride.store.bulk import insert_rows, select_by_keys, select_by_learners
 from stride.store.tables import learner_enrollments
 
 _COLUMNS = (
@@ -43,9 +43,7 @@ def load_enrollments(
 
 
 def enrollments_of(connection: Connection, tenant_id: str, learner_key: str) -> list[Enrollment]:
-    rows = select_by_keys(
-        connection, learner_enrollments, _COLUMNS, tenant_id, ("learner_key",), [(learner_key,)]
-    )
+    rows = select_by_learners(connection, learner_enrollments, _COLUMNS, tenant_id, [learner_key])
     return sorted((_enrollment(row) for row in rows), key=lambda e: (e.enrolled_at, e.activity_id))
 
 

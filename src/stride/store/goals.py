@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from stride.progress.goals import Goal
-from stride.store.bulk import select_by_keys
+from stride.store.bulk import select_by_learners
 from stride.store.tables import events, learner_goals, learner_streak_freezes
 from stride.store.upsert import insert_missing, upsert_rows
 
@@ -39,14 +39,7 @@ def goals_of_learners(
     """
     if not learner_keys:
         return {}
-    rows = select_by_keys(
-        connection,
-        learner_goals,
-        _COLUMNS,
-        tenant_id,
-        ("learner_key",),
-        [(key,) for key in learner_keys],
-    )
+    rows = select_by_learners(connection, learner_goals, _COLUMNS, tenant_id, learner_keys)
     goals = (Goal(*row) for row in rows)
     return {(g.learner_key, g.goal_id): g for g in goals}
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from stride.store.bulk import select_by_keys
+from stride.store.bulk import select_by_learners
 from stride.store.tables import learners
 from stride.store.upsert import insert_missing
 
@@ -24,9 +24,8 @@ def load_timezones(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, str]:
     """Time zone of each known learner among `learner_keys`."""
-    wanted = [(key,) for key in learner_keys]
     names = ("learner_key", "timezone")
-    rows = select_by_keys(connection, learners, names, tenant_id, ("learner_key",), wanted)
+    rows = select_by_learners(connection, learners, names, tenant_id, learner_keys)
     return {key: zone for key, zone in rows}
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete, select
 
 from stride.progress.bkt import BktParams
 from stride.progress.mastery import SkillMastery
-from stride.store.bulk import insert_rows, select_by_keys
+from stride.store.bulk import insert_rows, select_by_keys, select_by_learners
 from stride.store.tables import learner_skills, skill_parameters
 
 _SKILL_COLUMNS = (
@@ -61,9 +61,7 @@ def load_skills(
 def learner_skills_of(
     connection: Connection, tenant_id: str, learner_key: str
 ) -> list[SkillMastery]:
-    rows = select_by_keys(
-        connection, learner_skills, _SKILL_COLUMNS, tenant_id, ("learner_key",), [(learner_key,)]
-    )
+    rows = select_by_learners(connection, learner_skills, _SKILL_COLUMNS, tenant_id, [learner_key])
     return sorted((mastery_from_row(row) for row in rows), key=lambda m: m.skill_id)
 
 

@@ -14,7 +14,7 @@ from stride.progress.activity import ActivityProgress, ActivityStatus
 from stride.progress.daily import DayActivity
 from stride.progress.learner import LearnerStats
 from stride.progress.streaks import Streak
-from stride.store.bulk import insert_rows, select_by_keys
+from stride.store.bulk import insert_rows, select_by_keys, select_by_learners
 from stride.store.tables import READ_MODELS, learner_activities, learner_days, learner_stats
 
 
@@ -86,14 +86,7 @@ def load_stats(
 ) -> dict[str, LearnerStats]:
     if not learner_keys:
         return {}
-    rows = select_by_keys(
-        connection,
-        learner_stats,
-        _STATS_COLUMNS,
-        tenant_id,
-        ("learner_key",),
-        [(key,) for key in learner_keys],
-    )
+    rows = select_by_learners(connection, learner_stats, _STATS_COLUMNS, tenant_id, learner_keys)
     return {row[0]: _stats(row) for row in rows}
 
 
@@ -143,13 +136,8 @@ def load_active_days(
     connection: Connection, tenant_id: str, learner_keys: Collection[str]
 ) -> dict[str, list[date]]:
     """Every active local day of each learner."""
-    rows = select_by_keys(
-        connection,
-        learner_days,
-        ("learner_key", "day"),
-        tenant_id,
-        ("learner_key",),
-        [(key,) for key in learner_keys],
+    rows = select_by_learners(
+        connection, learner_days, ("learner_key", "day"), tenant_id, learner_keys
     )
     days: dict[str, list[date]] = defaultdict(list)
     for key, day in rows:
