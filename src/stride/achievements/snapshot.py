@@ -50,11 +50,15 @@ def load_metrics(
     stats = load_stats(connection, tenant_id, keys) if kinds & _STATS else {}
     states_wanted = bool(kinds & _SKILL_STATES)
     skills = store.load_skill_states(connection, tenant_id, keys) if states_wanted else {}
-    acquired = (
-        store.count_acquired_skills(connection, tenant_id, keys)
-        if "skills.acquired" in kinds and not states_wanted
-        else None
-    )
+    if states_wanted:
+        acquired = {
+            key: sum(1 for s in states if s.acquired_at is not None)
+            for key, states in skills.items()
+        }
+    elif "skills.acquired" in kinds:
+        acquired = store.count_acquired_skills(connection, tenant_id, keys)
+    else:
+        acquired = {}
     rows = store.load_activity_rows(connection, tenant_id, _activity_keys(catalog, wanted))
     sessions = store.load_sessions(connection, tenant_id, keys) if "sessions.count" in kinds else {}
     counted = kinds & {"score.perfect", "events", "modules.completed"}
@@ -76,11 +80,7 @@ def load_metrics(
         snapshots[key] = LearnerMetrics(
             streak_current=streak_current,
             streak_longest=streak_longest,
-            skills_acquired=(
-                sum(1 for s in states if s.acquired_at is not None)
-                if acquired is None
-                else acquired.get(key, 0)
-            ),
+            skills_acquired=acquired.get(key, 0),
             sessions=len(sessions.get(key, {})),
             activities_completed=completed,
             modules_completed=sum(1 for c in own_counters if c.startswith(MODULE_COUNTER)),
