@@ -65,7 +65,7 @@ _WINDOW_SQLITE = (
     "AND t.period_start BETWEEN json_extract(w.value, '$[2]') AND json_extract(w.value, '$[3]')"
 )
 _WINDOW_POSTGRESQL = (
-    "SELECT t.* FROM json_array_elements(CAST(%s AS json)) AS w(value) "
+    "SELECT t.* FROM jsonb_array_elements(CAST(%s AS jsonb)) AS w(value) "
     "CROSS JOIN LATERAL (SELECT x.learner_key, x.kind, x.period_start, x.dimension, x.value, "
     "x.events, x.activity_ms, x.session_ms, x.sessions FROM engagement_learner_periods AS x "
     "WHERE x.tenant_id = %s AND x.learner_key = w.value->>0 AND x.kind = w.value->>1 "
@@ -155,7 +155,7 @@ def _add_sql(
         casts.append(f"CAST(w.value->>{i} AS {cast})" if cast else f"w.value->>{i}")
     return (
         f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(casts)} "
-        f"FROM json_array_elements(%s::json) AS w(value){tail}"
+        f"FROM jsonb_array_elements(%s::jsonb) AS w(value){tail}"
     )
 
 

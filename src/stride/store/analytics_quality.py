@@ -46,7 +46,7 @@ def _plan(table: Table, dialect: Dialect) -> tuple[str, tuple[tuple[int, Convert
             else f"CAST(w.value ->> {i} AS {column.type.compile(dialect=dialect)})"
             for i, column in enumerate(table.columns)
         ]
-        values = f"SELECT {', '.join(selected)} FROM json_array_elements(%s::json) AS w(value)"
+        values = f"SELECT {', '.join(selected)} FROM jsonb_array_elements(%s::jsonb) AS w(value)"
         codec = POSTGRESQL
     kinds = [column_kind(column.type, dialect) for column in table.columns]
     conversions = tuple((i, codec.into[k]) for i, k in enumerate(kinds) if k in codec.into)

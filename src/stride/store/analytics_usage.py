@@ -69,10 +69,8 @@ def _add_on_conflict(
 def add_type_days(
     connection: Connection, tenant_id: str, counts: Counter[tuple[str, date]]
 ) -> None:
-    rows = [
-        {"tenant_id": tenant_id, "type": t, "day": d, "events": n} for (t, d), n in counts.items()
-    ]
-    _add_on_conflict(connection, usage_type_days, rows, ["events"])
+    rows = [(tenant_id, t, d, n) for (t, d), n in counts.items()]
+    insert_rows(connection, usage_type_days, ("tenant_id", "type", "day", "events"), rows, "add")
 
 
 def insert_marks(
@@ -103,12 +101,9 @@ def insert_marks(
 
 
 def add_uniques(connection: Connection, tenant_id: str, new: Counter[UniqueKey]) -> None:
-    names = ("type", "dim", "period", "start", "value")
-    rows = [
-        {"tenant_id": tenant_id, **dict(zip(names, key, strict=True)), "learners": n}
-        for key, n in new.items()
-    ]
-    _add_on_conflict(connection, usage_uniques, rows, ["learners"])
+    names = ("tenant_id", "type", "dim", "period", "start", "value", "learners")
+    rows = [(tenant_id, *key, n) for key, n in new.items()]
+    insert_rows(connection, usage_uniques, names, rows, "add")
 
 
 def forget_marks(connection: Connection, tenant_id: str, learner_key: str) -> None:
@@ -189,12 +184,11 @@ def add_buckets(
     buckets: Counter[tuple[str, str, str, str, str, date, int]],
 ) -> None:
     """Add (type, field, dim, value, period, start, bucket) counts."""
-    names = ("type", "field", "dim", "value", "period", "start", "bucket")
-    rows = [
-        {"tenant_id": tenant_id, **dict(zip(names, key, strict=True)), "count": n}
-        for key, n in buckets.items()
-    ]
-    _add_on_conflict(connection, metric_buckets, rows, ["count"])
+    # One statement per batch (store.bulk): a batch adds to tens of thousands of buckets,
+    # which SQLAlchemy's executemany sends to PostgreSQL one row at a time.
+    names = ("tenant_id", "type", "field", "dim", "value", "period", "start", "bucket", "count")
+    rows = [(tenant_id, *key, n) for key, n in buckets.items()]
+    insert_rows(connection, metric_buckets, names, rows, "add")
 
 
 def load_steps(
