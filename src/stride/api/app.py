@@ -55,6 +55,7 @@ from stride.realtime.hub import StreamHub
 from stride.reports.schedule_job import ReportJob
 from stride.runtime import tune_gc, tune_thread_switching
 from stride.store.database import create_db_engine
+from stride.store.statistics import StatisticsJob
 from stride.tenancy.audit import ReadAuditBuffer
 from stride.webhooks.dispatcher import Dispatcher
 from stride.xapi.alternate_syntax import AlternateSyntaxMiddleware
@@ -78,7 +79,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.analytics.start()
         await app.state.streams.start()
         app.state.reports.start()
+        app.state.statistics.start()
         yield
+        app.state.statistics.stop()
         use_helpers(app.state.engine, None)
         if app.state.ingest_helpers is not None:
             app.state.ingest_helpers.close()
@@ -110,6 +113,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.streams = StreamHub.from_settings(app.state.engine, settings)
     # Runs scheduled custom reports; a scheduled time runs once across processes.
     app.state.reports = ReportJob.from_settings(app.state.engine, settings)
+    # Keeps PostgreSQL's planner statistics fresh where autovacuum has not yet (or never will).
+    app.state.statistics = StatisticsJob(app.state.engine)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(achievements.router)
