@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from stride.store.bulk import insert_rows, select_by_keys
+from stride.store.bulk import insert_new_rows, insert_rows, select_by_keys
 from stride.store.tables import (
     funnel_steps,
     learner_stats,
@@ -77,26 +77,9 @@ def insert_marks(
     connection: Connection, tenant_id: str, marks: Collection[tuple[str, str, str, str, date, str]]
 ) -> Counter[UniqueKey]:
     """Insert the (type, dim, value, period, start, learner) markers not stored yet; return how
-    many new learners each (type, dim, period, start, value) got.
-
-    Read, then insert what was missing: a learner's markers are only written under that
-    learner's lock (ingest), so no other transaction can insert the same ones meanwhile.
-    """
-    if not marks:
-        return Counter()
+    many new learners each (type, dim, period, start, value) got."""
     names = ("type", "dim", "value", "period", "start", "learner_key")
-    stored = {
-        tuple(row)
-        for row in select_by_keys(connection, usage_learner_marks, names, tenant_id, names, marks)
-    }
-    fresh = [mark for mark in marks if mark not in stored]
-    insert_rows(
-        connection,
-        usage_learner_marks,
-        ("tenant_id", *names),
-        [(tenant_id, *mark) for mark in fresh],
-        "nothing",
-    )
+    fresh = insert_new_rows(connection, usage_learner_marks, names, tenant_id, marks)
     return Counter((t, dim, period, start, value) for t, dim, value, period, start, _ in fresh)
 
 

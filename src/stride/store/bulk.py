@@ -29,7 +29,7 @@ Writes are `INSERT ... ON CONFLICT`:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -300,6 +300,37 @@ def insert_rows(
         sql = _multi_row_sql(plan, len(chunk))
         returned.extend(connection.exec_driver_sql(sql, flat).scalars())
     return returned
+
+
+def insert_new_rows(
+    connection: Connection,
+    table: Table,
+    names: Sequence[str],
+    tenant_id: str,
+    rows: Collection[tuple[Any, ...]],
+) -> list[tuple[Any, ...]]:
+    """Insert the tenant's rows (values of `names`, which with tenant_id make the table's
+    whole primary key) not stored yet, and return them.
+
+    PostgreSQL: one INSERT ... ON CONFLICT DO NOTHING RETURNING. SQLite, whose executemany
+    returns nothing: read the stored ones first, then insert the rest (one writer at a time,
+    so nothing can come in between).
+    """
+    if not rows:
+        return []
+    key = ("tenant_id", *names)
+    if connection.dialect.name == "postgresql":
+        plan = _insert_plan(connection.dialect, table, key, "nothing", None)
+        sql = f"{plan.sql} RETURNING {', '.join(plan.columns.quoted[1:])}"
+        document = _json_rows(_encode(plan.columns, [(tenant_id, *row) for row in rows]))
+        result = connection.exec_driver_sql(sql, (document,))
+        returned = _columns(connection.dialect, table, names)
+        return [tuple(row) for row in _decode(returned, result)]
+    stored = select_by_keys(connection, table, names, tenant_id, names, rows)
+    found = {tuple(row) for row in stored}
+    fresh = [row for row in rows if row not in found]
+    insert_rows(connection, table, key, [(tenant_id, *row) for row in fresh], "nothing")
+    return fresh
 
 
 def _sqlite_insert_all(
