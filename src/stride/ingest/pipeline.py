@@ -260,10 +260,10 @@ def _store_group(engine: Engine, tenant_id: str, batches: Sequence[_Prepared]) -
                     (CONSENT_ERROR,),
                     RejectReason.CONSENT,
                 )
-        stored = event_log.find_content_hashes(connection, tenant_id, chosen)
+        stored = event_log.stored_before_append(connection, tenant_id, chosen)
         fresh = [candidate for _, candidate in chosen.values() if candidate.event_id not in stored]
         inserted = event_log.append_events(connection, [c.row for c in fresh])
-        if len(inserted) < len(fresh):  # a concurrent writer stored some of them first
+        if len(inserted) < len(fresh):  # stored before (PostgreSQL), or by a concurrent writer
             stored.update(
                 event_log.find_content_hashes(
                     connection, tenant_id, (c.event_id for c in fresh if c.event_id not in inserted)

@@ -60,6 +60,19 @@ def find_content_hashes(
     return dict(rows)
 
 
+def stored_before_append(
+    connection: Connection, tenant_id: str, event_ids: Iterable[str]
+) -> dict[str, str]:
+    """The content hashes of the ids among `event_ids` already stored, where `append_events`
+    needs them known beforehand: on SQLite, where an id already stored makes the append undo
+    and redo its batch. On PostgreSQL the append inserts into `event_ids` first and reports
+    which ids were new, so nothing is looked up here ({}): ask `find_content_hashes` for the
+    ids it did not insert (the same question as after a concurrent writer's race)."""
+    if connection.dialect.name == "postgresql":
+        return {}
+    return find_content_hashes(connection, tenant_id, event_ids)
+
+
 def append_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Append rows; return the ids actually inserted (another writer may have won a race).
 
