@@ -3,7 +3,7 @@ and certificates, against the learner APIs that show the same rows (both databas
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from tests.fixtures.tenant import TenantUnderTest
 READ_MODELS = ("learners", "days", "points", "goals", "certificates")
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
+START_OF_TODAY = datetime.combine(TODAY, time(), UTC)
 CERTIFICATION = {
     "program": "prog",
     "name": "Project Basics",
@@ -43,7 +44,10 @@ def _certified(learner: str) -> list[dict[str, Any]]:
     return [
         make_event(
             learner=learner,
-            timestamp=(NOW - timedelta(minutes=60 - i)).isoformat(),
+            # Today's, also in the first hour of the day.
+            timestamp=max(
+                NOW - timedelta(minutes=60 - i), START_OF_TODAY + timedelta(seconds=i)
+            ).isoformat(),
             activity=item,
             result={"success": True, "score": 0.9, "completion": True, "duration_s": 300},
         )

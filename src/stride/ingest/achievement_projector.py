@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -184,27 +184,20 @@ def _evaluate(
     }
     moments = {key: max(e.timestamp for e in by_learner[key]) for key in candidates}
     snapshots = load_metrics(connection, tenant_id, rules.catalog, wanted, moments, timezones)
-    awards = []
-    histories: dict[str, History] = {}
-    node_ids = {
-        c.metric.ref
-        for d in rules.achievements
-        for c in comparisons(d.criteria)
-        if c.metric.kind in NODES and c.metric.ref is not None
-    }
-    for key, items in candidates.items():
-        for definition, relevant in items:
-            if is_met(definition.criteria, snapshots[key]):
-
-                def history(key: str = key) -> History:
-                    if key not in histories:
-                        histories[key] = _history(
-                            connection, tenant_id, key, rules.catalog, moments[key], node_ids
-                        )
-                    return histories[key]
-
-                awards.append(_award(tenant_id, key, definition, relevant, snapshots[key], history))
-    return awards
+    met = [
+        (key, definition, relevant)
+        for key, items in candidates.items()
+        for definition, relevant in items
+        if is_met(definition.criteria, snapshots[key])
+    ]
+    # Histories of the learners whose award must be dated within several relevant events,
+    # read for all of them at once.
+    dated = {key for key, d, relevant in met if len(relevant) > 1 and needs_history(d.criteria)}
+    histories = _histories(connection, tenant_id, rules, dated, moments)
+    return [
+        _award(tenant_id, key, definition, relevant, snapshots[key], histories.get(key, History()))
+        for key, definition, relevant in met
+    ]
 
 
 def _award(
@@ -213,15 +206,15 @@ def _award(
     definition: AchievementDef,
     relevant: list[RecordedEvent],
     metrics: LearnerMetrics,
-    history: Callable[[], History],
+    history: History,
 ) -> store.Award:
     """The award, dated by the event of the batch that satisfied the criteria
-    (achievements/satisfaction.py); the evidence is the relevant events up to it."""
+    (achievements/satisfaction.py); the evidence is the relevant events up to it. `history`
+    is the learner's (`_histories`) when the criteria need it and several events are relevant."""
     relevant.sort(key=lambda e: e.order_key)
     satisfied = len(relevant) - 1
     if satisfied > 0:
-        needed = history() if needs_history(definition.criteria) else History()
-        satisfied = satisfying_event(definition.criteria, relevant, metrics, needed)
+        satisfied = satisfying_event(definition.criteria, relevant, metrics, history)
     evidence = tuple(e.event_id for e in relevant[: satisfied + 1][-MAX_EVIDENCE:])
     return store.Award(
         learner_key,
@@ -234,32 +227,47 @@ def _award(
     )
 
 
-def _history(
+def _histories(
     connection: Connection,
     tenant_id: str,
-    learner_key: str,
-    catalog: Catalog | None,
-    now: datetime,
-    node_ids: Collection[str],
-) -> History:
-    """The learner's completion and acquisition moments (all their activity and skill rows:
-    read only when an award must be dated within a batch of several relevant events)."""
-    rows = store.load_activity_rows(connection, tenant_id, {(learner_key,)}).get(learner_key, {})
-    skills = store.load_skill_states(connection, tenant_id, [learner_key]).get(learner_key, [])
-    nodes: dict[str, datetime] = {}
-    for node_id in node_ids:
-        if catalog is not None and node_id in catalog.activities:
-            completed_at = completion_tree(catalog, node_id, rows, now=now).completed_at
-            if completed_at is not None:
-                nodes[node_id] = completed_at
-    return History(
-        activity_completions=tuple(sorted(r.completed_at for r in rows.values() if r.completed_at)),
-        module_completions=tuple(
-            sorted(m for m in completed_modules(catalog, rows, now).values() if m is not None)
-        ),
-        skill_acquisitions=tuple(sorted(s.acquired_at for s in skills if s.acquired_at)),
-        completed_at=nodes,
-    )
+    rules: _Rules,
+    learner_keys: Collection[str],
+    moments: Mapping[str, datetime],
+) -> dict[str, History]:
+    """The learners' completion and acquisition moments, from all their activity and skill
+    rows (two reads for all of them)."""
+    if not learner_keys:
+        return {}
+    catalog = rules.catalog
+    node_ids = {
+        c.metric.ref
+        for d in rules.achievements
+        for c in comparisons(d.criteria)
+        if c.metric.kind in NODES and c.metric.ref is not None
+    }
+    activity_rows = store.load_activity_rows(connection, tenant_id, {(k,) for k in learner_keys})
+    skill_states = store.load_skill_states(connection, tenant_id, learner_keys)
+    histories = {}
+    for key in learner_keys:
+        rows, now = activity_rows.get(key, {}), moments[key]
+        skills = skill_states.get(key, [])
+        nodes: dict[str, datetime] = {}
+        for node_id in node_ids:
+            if catalog is not None and node_id in catalog.activities:
+                completed_at = completion_tree(catalog, node_id, rows, now=now).completed_at
+                if completed_at is not None:
+                    nodes[node_id] = completed_at
+        histories[key] = History(
+            activity_completions=tuple(
+                sorted(r.completed_at for r in rows.values() if r.completed_at)
+            ),
+            module_completions=tuple(
+                sorted(m for m in completed_modules(catalog, rows, now).values() if m is not None)
+            ),
+            skill_acquisitions=tuple(sorted(s.acquired_at for s in skills if s.acquired_at)),
+            completed_at=nodes,
+        )
+    return histories
 
 
 def _award_of(learner_key: str, payload: Mapping[str, Any]) -> store.Award:
