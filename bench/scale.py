@@ -4,6 +4,10 @@ For each process count, starts `stride serve --workers N` on a fresh PostgreSQL 
 sends batches of 500 events with several requests in flight, and reports:
 
 - events/s and p50/p99 batch latency (as bench/ingest.py);
+- analytics backlog: the events the analytics projection process had not folded yet when
+  the last batch was answered, and how long it then took to catch up; `events_per_s_caught_up`
+  counts that time too, so a run whose projection fell behind does not look faster than one
+  whose projection kept up;
 - projection lag: from an ingest response to the moment the learner's progress read shows
   the event. Learner read models are folded inside the ingest transaction, so the first read
   after the response already shows it: the lag is the time of that one read (~ms), not a
@@ -34,6 +38,7 @@ from typing import Any
 
 import httpx
 import orjson
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -154,11 +159,43 @@ async def probe_lag(base: str, api_key: str, stop: asyncio.Event) -> tuple[list[
     return lags, reads
 
 
+_BACKLOG = text(
+    "SELECT count(*) FROM events WHERE tenant_id = :t AND seq > "
+    "coalesce((SELECT max(seq) FROM analytics_cursors WHERE tenant_id = :t), 0)"
+)
+
+
+def analytics_backlog(url: str, tenant_id: str) -> int:
+    """Events of the tenant past the analytics projection's cursor."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(_BACKLOG, {"t": tenant_id}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def wait_for_analytics(url: str, tenant_id: str, limit_s: float = 900) -> float | None:
+    """Seconds until the projection has folded every event (None past `limit_s`)."""
+    started = time.perf_counter()
+    while analytics_backlog(url, tenant_id) > 0:
+        if time.perf_counter() - started > limit_s:
+            return None
+        time.sleep(0.5)
+    return time.perf_counter() - started
+
+
 async def measure(
-    server: Server, database: str, api_key: str, batches: list[bytes], concurrency: int
+    server: Server,
+    database: tuple[str, str],
+    tenant_id: str,
+    api_key: str,
+    batches: list[bytes],
+    concurrency: int,
 ) -> dict[str, Any]:
+    url, name = database
     assert server.process is not None
-    meter = CpuMeter(server.process.pid, database)
+    meter = CpuMeter(server.process.pid, name)
     stop = asyncio.Event()
     before, started = meter.sample(), time.perf_counter()
     prober = asyncio.create_task(probe_lag(server.base, api_key, stop))
@@ -166,7 +203,9 @@ async def measure(
     stop.set()
     lags, reads = await prober
     after, wall = meter.sample(), time.perf_counter() - started
-    cores = {name: round((after[name] - before[name]) / wall, 2) for name in before}
+    backlog = analytics_backlog(url, tenant_id)
+    catch_up = wait_for_analytics(url, tenant_id)
+    cores = {side: round((after[side] - before[side]) / wall, 2) for side in before}
     figures.update(
         {
             "lag_probes": len(lags),
@@ -176,9 +215,14 @@ async def measure(
             "lag_shown_at_first_read": round(reads.count(1) / len(reads), 2) if reads else None,
             "cores_used": cores,
             "cpu_ms_per_1000_events": {
-                name: round((after[name] - before[name]) * 1e6 / max(1, figures["events_accepted"]))
-                for name in before
+                side: round((after[side] - before[side]) * 1e6 / max(1, figures["events_accepted"]))
+                for side in before
             },
+            "analytics_backlog_events": backlog,
+            "analytics_catch_up_s": None if catch_up is None else round(catch_up, 1),
+            "events_per_s_caught_up": None
+            if catch_up is None
+            else round(figures["events_accepted"] / (figures["seconds"] + catch_up)),
             "bottleneck": bottleneck(cores, os.cpu_count() or 1, server.workers),
         }
     )
@@ -228,12 +272,14 @@ class ScaleServer(Server):
 
 
 def run(
-    url: str, database: str, workers: int, batches: list[bytes], concurrency: int
+    url: str, name: str, workers: int, batches: list[bytes], concurrency: int
 ) -> dict[str, Any]:
     with ScaleServer(url, workers) as server:
         tenant = server.stride("tenants", "create", "scale")
         server.stride("catalog", "apply", str(DEMO_CATALOG), "--tenant", tenant["tenant_id"])
-        return asyncio.run(measure(server, database, tenant["api_key"], batches, concurrency))
+        tenant_id, api_key = tenant["tenant_id"], tenant["api_key"]
+        database = (url, name)
+        return asyncio.run(measure(server, database, tenant_id, api_key, batches, concurrency))
 
 
 def main() -> None:

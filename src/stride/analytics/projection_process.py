@@ -7,8 +7,11 @@ process it runs on another core. `stride serve` starts one, whatever the number 
 processes, and tells those to run no projection thread of their own. Analytics reads still
 catch their tenant up first, so a reader never sees the lag.
 
-Pages are smaller than a read's catch-up: on SQLite a page is one write transaction, which
-holds ingest off while it runs.
+On SQLite pages are smaller than a read's catch-up: a page is one write transaction, which
+holds ingest off while it runs. On PostgreSQL they are large (25,000 events): a page costs
+mostly per learner it touches, and a reader that finds the projection behind waits for the
+whole backlog to be folded anyway (measured: the projection folded 1,300 events/s in pages of
+1,000 and 3,900 in pages of 25,000).
 """
 
 from __future__ import annotations
@@ -28,7 +31,17 @@ from stride.runtime import tune_gc
 
 log = structlog.get_logger()
 
+# Events per page (one transaction) by database. On SQLite a page holds ingest off while it
+# runs, so pages stay short. On PostgreSQL ingest and projection do not exclude each other,
+# and a page's cost is mostly per learner it touches (each learner's engagement window is
+# read and written once a page), so larger pages fold more events per learner visit.
 BACKGROUND_PAGE = 1000
+POSTGRESQL_PAGE = 25000
+
+
+def background_page(dialect: str) -> int:
+    """Events per page of the projection process on this database."""
+    return POSTGRESQL_PAGE if dialect == "postgresql" else BACKGROUND_PAGE
 
 
 def run_projection(interval_s: float, server_pid: int) -> None:
@@ -43,12 +56,13 @@ def run_projection(interval_s: float, server_pid: int) -> None:
     signal.signal(signal.SIGINT, request_stop)
     tune_gc()  # a process of its own (spawned): the server's setting does not carry over
     engine = open_engine(migrate=False)
+    page_size = background_page(engine.dialect.name)
     try:
         while not stop.wait(interval_s):
             if os.getppid() != server_pid:
                 break  # the server was killed: nothing will stop this process otherwise
             try:
-                catch_up_all(engine, stop=stop, page_size=BACKGROUND_PAGE)
+                catch_up_all(engine, stop=stop, page_size=page_size)
             except Exception:  # the database may be briefly away: try again next round
                 log.exception("analytics projection round failed")
     finally:
