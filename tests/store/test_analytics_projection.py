@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, func, select
 
-from stride.analytics import projection_job
 from stride.analytics.projection_job import catch_up, catch_up_all
 from stride.ingest.pipeline import ingest_events
 from stride.store.analytics_cursor import current_cursor
@@ -36,14 +34,13 @@ def test_ingest_leaves_the_rollups_to_the_projection(engine: Engine) -> None:
         assert current_cursor(connection, tenant.tenant_id) == last
 
 
-def test_any_paging_folds_each_event_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_any_paging_folds_each_event_once(engine: Engine) -> None:
     whole, paged = _tenant(engine), _tenant(engine)
     sent = _events()
     for tenant in (whole, paged):
         _ingest_only(engine, tenant, sent[:7])
     catch_up(engine, whole.tenant_id)
-    monkeypatch.setattr(projection_job, "PAGE", 3)
-    catch_up(engine, paged.tenant_id)  # 7 events in pages of 3
+    catch_up(engine, paged.tenant_id, page_size=3)  # 7 events in pages of 3
     for tenant in (whole, paged):
         _ingest_only(engine, tenant, sent[7:])
     assert catch_up_all(engine, [whole.tenant_id, paged.tenant_id]) == 2 * len(sent[7:])

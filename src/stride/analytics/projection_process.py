@@ -25,7 +25,7 @@ from types import FrameType
 
 import structlog
 
-from stride.analytics.projection_job import catch_up_all
+from stride.analytics.projection_job import POSTGRESQL_PAGE, catch_up_all
 from stride.bootstrap import open_engine
 from stride.runtime import tune_gc
 
@@ -36,7 +36,6 @@ log = structlog.get_logger()
 # and a page's cost is mostly per learner it touches (each learner's engagement window is
 # read and written once a page), so larger pages fold more events per learner visit.
 BACKGROUND_PAGE = 1000
-POSTGRESQL_PAGE = 25000
 
 
 def background_page(dialect: str) -> int:
