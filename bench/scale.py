@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -165,23 +165,19 @@ _BACKLOG = text(
 )
 
 
-def analytics_backlog(url: str, tenant_id: str) -> int:
+def analytics_backlog(engine: Engine, tenant_id: str) -> int:
     """Events of the tenant past the analytics projection's cursor."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(_BACKLOG, {"t": tenant_id}).scalar_one())
-    finally:
-        engine.dispose()
+    with engine.connect() as connection:
+        return int(connection.execute(_BACKLOG, {"t": tenant_id}).scalar_one())
 
 
-def wait_for_analytics(url: str, tenant_id: str, limit_s: float = 900) -> float | None:
+def wait_for_analytics(engine: Engine, tenant_id: str, limit_s: float = 900) -> float | None:
     """Seconds until the projection has folded every event (None past `limit_s`)."""
     started = time.perf_counter()
-    while analytics_backlog(url, tenant_id) > 0:
+    while analytics_backlog(engine, tenant_id) > 0:
         if time.perf_counter() - started > limit_s:
             return None
-        time.sleep(0.5)
+        time.sleep(0.5)  # the projection folds pages of seconds: poll, do not spin
     return time.perf_counter() - started
 
 
@@ -203,8 +199,12 @@ async def measure(
     stop.set()
     lags, reads = await prober
     after, wall = meter.sample(), time.perf_counter() - started
-    backlog = analytics_backlog(url, tenant_id)
-    catch_up = wait_for_analytics(url, tenant_id)
+    engine = create_engine(url)
+    try:
+        backlog = analytics_backlog(engine, tenant_id)
+        catch_up = wait_for_analytics(engine, tenant_id)
+    finally:
+        engine.dispose()
     cores = {side: round((after[side] - before[side]) / wall, 2) for side in before}
     figures.update(
         {
