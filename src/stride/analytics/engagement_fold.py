@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from stride.analytics.periods import KINDS, Kind, period_index
 from stride.analytics.retention_fold import retention_diff
@@ -42,9 +43,11 @@ LEARNERS, NEW_LEARNERS, CONTINUING, EVENTS, ACTIVE_MS, SESSIONS = range(6)
 COUNT_COLUMNS = ("learners", "new_learners", "continuing", "events", "active_ms", "sessions")
 
 
-@dataclass(frozen=True, slots=True)
-class PeriodRow:
-    """One learner's activity in one period and group (the day rollup, generalized)."""
+class PeriodRow(NamedTuple):
+    """One learner's activity in one period and group (the day rollup, generalized).
+
+    A named tuple rather than a frozen dataclass: a fold builds one for every row of every
+    learner's window, and compares them, many thousands a page."""
 
     events: int
     activity_ms: int
@@ -110,24 +113,39 @@ def fold_events(
     catalog: Catalog | None,
 ) -> LearnerState:
     """The learner's state after `events` (new to the read models) are added to `before`."""
-    sums: dict[RowKey, list[int]] = {}
-    sessions: dict[RowKey, set[str]] = defaultdict(set)
+    # Summed per local day and group first (a learner's events of a page fall on few days),
+    # then each day's sums are added to its day, week and month.
+    daily: dict[tuple[int, str, str], list[int]] = {}
+    daily_sessions: dict[tuple[int, str, str], set[str]] = defaultdict(set)
     for event in events:
-        day = local_day(event.timestamp, timezone)
-        indexes = [(kind, period_index(day, kind)) for kind in KINDS]
+        day = local_day(event.timestamp, timezone).toordinal()
         ms = duration_ms(event)
         session_ms = ms if event.type in SESSION_EVENT_TYPES else 0
         for dimension, value in groups_of(event, catalog):
-            for kind, index in indexes:
-                key = (kind, index, dimension, value)
-                row = sums.get(key)
-                if row is None:
-                    row = sums[key] = [0, 0, 0]
-                row[0] += 1
-                row[1] += ms - session_ms
-                row[2] += session_ms
-                if event.session is not None:
-                    sessions[key].add(event.session)
+            day_key = (day, dimension, value)
+            row = daily.get(day_key)
+            if row is None:
+                row = daily[day_key] = [0, 0, 0]
+            row[0] += 1
+            row[1] += ms - session_ms
+            row[2] += session_ms
+            if event.session is not None:
+                daily_sessions[day_key].add(event.session)
+    sums: dict[RowKey, list[int]] = {}
+    sessions: dict[RowKey, set[str]] = defaultdict(set)
+    for day_key, (count, activity_ms, session_ms) in daily.items():
+        day, dimension, value = day_key
+        calendar_day = date.fromordinal(day)
+        for kind in KINDS:
+            key = (kind, period_index(calendar_day, kind), dimension, value)
+            row = sums.get(key)
+            if row is None:
+                row = sums[key] = [0, 0, 0]
+            row[0] += count
+            row[1] += activity_ms
+            row[2] += session_ms
+            if day_key in daily_sessions:
+                sessions[key] |= daily_sessions[day_key]
     rows = dict(before.rows)
     spans = dict(before.spans)
     for key, (count, activity_ms, session_ms) in sums.items():
@@ -156,10 +174,7 @@ def diff(before: LearnerState, after: LearnerState, deltas: Deltas | None = None
     """
     deltas = deltas if deltas is not None else Deltas()
     presence: dict[SpanKey, set[int]] = defaultdict(set)  # periods that appeared or vanished
-    for key in before.rows.keys() | after.rows.keys():
-        old, new = before.rows.get(key), after.rows.get(key)
-        if old == new:
-            continue
+    for key, old, new in _changed_rows(before.rows, after.rows):
         kind, index, dimension, value = key
         count = deltas.counts[(kind, dimension, value, index)]
         count[EVENTS] += (new.events if new else 0) - (old.events if old else 0)
@@ -185,6 +200,20 @@ def diff(before: LearnerState, after: LearnerState, deltas: Deltas | None = None
             _coverage(dimension, value, changed, sorted(old_set), sorted(new_set), deltas)
     retention_diff(before.spans, after.spans, periods_before, periods_after, deltas.retention)
     return deltas
+
+
+def _changed_rows(
+    before: Mapping[RowKey, PeriodRow], after: Mapping[RowKey, PeriodRow]
+) -> list[tuple[RowKey, PeriodRow | None, PeriodRow | None]]:
+    """(key, old row, new row) of the rows that differ. A fold keeps the unchanged rows of its
+    window as the same objects, so most are told apart by identity, without comparing."""
+    changed: list[tuple[RowKey, PeriodRow | None, PeriodRow | None]] = []
+    for key, new in after.items():
+        old = before.get(key)
+        if old is not new and old != new:
+            changed.append((key, old, new))
+    changed.extend((key, old, None) for key, old in before.items() if key not in after)
+    return changed
 
 
 def _periods(state: LearnerState) -> dict[SpanKey, set[int]]:

@@ -92,7 +92,7 @@ def fold_engagement(
         changed_rows.extend(
             _row_tuple(key, row_key, row)
             for row_key, row in new.rows.items()
-            if old.rows.get(row_key) != row
+            if old.rows.get(row_key) is not row  # the fold keeps unchanged rows as they were
         )
         changed_spans.extend(
             (key, kind, dimension, value, index_start(f, kind), index_start(last, kind))
@@ -174,12 +174,16 @@ def _states(
     rows: Sequence[store.PeriodRowTuple], spans: Mapping[str, Mapping[SpanKey, tuple[int, int]]]
 ) -> dict[str, LearnerState]:
     states: dict[str, LearnerState] = {}
+    periods: dict[tuple[str, date], tuple[Kind, int]] = {}  # many rows share a period
     for key, kind, start, dimension, value, events, activity_ms, session_ms, sessions in rows:
         state = states.get(key)
         if state is None:
             state = states[key] = LearnerState(spans=dict(spans.get(key, {})))
-        k = _kind(kind)
-        row_key: RowKey = (k, period_index(start, k), dimension, value)
+        period = periods.get((kind, start))
+        if period is None:
+            k = _kind(kind)
+            period = periods[(kind, start)] = (k, period_index(start, k))
+        row_key: RowKey = (*period, dimension, value)
         state.rows[row_key] = PeriodRow(events, activity_ms, session_ms, tuple(sessions))
     return states
 

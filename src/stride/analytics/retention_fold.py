@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from stride.analytics.periods import KINDS, Kind
 
@@ -41,8 +41,7 @@ SpanKey = tuple[Kind, str, str]
 RetentionKey = tuple[Kind, str, str, str, str, int, int]
 
 
-@dataclass(frozen=True)
-class _Track:
+class _Track(NamedTuple):
     """One event type's active periods (before and after) and its first/last period."""
 
     before: frozenset[int]

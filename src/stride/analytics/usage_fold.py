@@ -93,10 +93,14 @@ def fold_usage(events: Iterable[RecordedEvent], sign: int = 1) -> UsageDelta:
     """The contributions of `events`; sign -1 gives the counters to take away (markers,
     first uses and funnel times are sets and minima: a refold adds nothing new to them)."""
     delta = UsageDelta()
+    starts_of: dict[date, list[tuple[str, date]]] = {}  # a day's (period, start) pairs
     for event in events:
         if event.derived:
             continue
         day = event.timestamp.date()
+        starts = starts_of.get(day)
+        if starts is None:
+            starts = starts_of[day] = [(period, period_start(day, period)) for period in PERIODS]
         delta.type_days[(event.type, day)] += sign
         groups = [("", ""), *breakdown_groups(event)]
         fields: list[tuple[str, float | None]] = [(EVENTS_FIELD, None), *numeric_fields(event)]
@@ -109,14 +113,12 @@ def fold_usage(events: Iterable[RecordedEvent], sign: int = 1) -> UsageDelta:
                 cell.add(number, sign)
                 if number is not None:
                     bucket = bucket_of(number)
-                    for period in PERIODS:
-                        start = period_start(day, period)
+                    for period, start in starts:
                         delta.buckets[(*key[:4], period, start, bucket)] += sign
         if sign < 0:
             continue
         for dim, value in groups:
-            for period in PERIODS:
-                start = period_start(day, period)
+            for period, start in starts:
                 delta.marks.add((event.type, dim, value, period, start, event.learner_key))
         first = (event.learner_key, event.type)
         if first not in delta.first_use or event.timestamp < delta.first_use[first]:

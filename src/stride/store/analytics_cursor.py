@@ -69,7 +69,7 @@ def events_after(connection: Connection, tenant_id: str, seq: int, limit: int) -
         .order_by(events.c.seq)
         .limit(limit)
     )
-    return [logged_event(row) for row in connection.execute(query)]
+    return [logged_event(row) for row in connection.execute(query).all()]
 
 
 def seqs_and_learners(

@@ -96,7 +96,7 @@ def load_windows(
         result = connection.exec_driver_sql(_WINDOW_POSTGRESQL, (document, tenant_id))
     else:
         result = connection.exec_driver_sql(_WINDOW_SQLITE, (document, tenant_id))
-    return [_row(row) for row in result]
+    return [_row(row) for row in result.all()]
 
 
 def load_learner_rows(
