@@ -8,21 +8,23 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from stride.analytics import projection_job
 from stride.analytics.projection_job import catch_up
 from stride.ingest.pipeline import ingest_events
+from stride.ingest.rebuild import fold_learner, forget_learner
 from stride.privacy.pseudonym import learner_key
 from stride.store import aliases
-from stride.store.analytics_cursor import events_after, lock_cursor, set_cursor
-from stride.store.tables import learners
+from stride.store.analytics_cursor import events_after, lock_cursor, revision, set_cursor
+from stride.store.tables import events, learners
 from stride.store.tenant_context import tenant_context
 from stride.store.transactions import write_transaction
 from tests.fixtures.tenant import TenantUnderTest
 from tests.store.test_analytics_engagement import LIMITS, NOW, _events, _rollups, _tenant
 
 Change = Callable[[Connection, TenantUnderTest], None]
+ORIGINAL_FOLD_AHEAD = projection_job._fold_ahead
 
 
 def _key(tenant: TenantUnderTest, learner: str) -> str:
@@ -78,12 +80,85 @@ def test_the_fold_read_ahead_is_saved_when_nothing_changed(
 ) -> None:
     tenant = _tenant(sqlite_engine)
     ingest_events(sqlite_engine, tenant.scope, _events(), LIMITS, NOW)
-    folds = []
-    fold = projection_job.fold_engagement
+    folds, reads = [], []
+    fold, read = projection_job.fold_engagement, projection_job.read_engagement_inputs
     monkeypatch.setattr(projection_job, "fold_engagement", lambda *a: folds.append(1) or fold(*a))
+    monkeypatch.setattr(
+        projection_job, "read_engagement_inputs", lambda *a: reads.append(1) or read(*a)
+    )
     assert catch_up(sqlite_engine, tenant.tenant_id, page_size=4) == len(_events())
     pages = -(-len(_events()) // 4)
     assert len(folds) == pages  # worked out once per page, ahead; never again under the lock
+    # Nor are the rows read again under the lock to check them: the cursor and the revision
+    # (deletions of engagement rows) tell that nothing changed. Only the first page's are:
+    # the tenant had no cursor yet, so no revision to compare.
+    assert len(reads) == pages + 1
+
+
+def test_deleting_engagement_rows_moves_the_revision(sqlite_engine: Engine) -> None:
+    tenant = _tenant(sqlite_engine)
+    ingest_events(sqlite_engine, tenant.scope, _events(), LIMITS, NOW)
+    catch_up(sqlite_engine, tenant.tenant_id)
+    with write_transaction(sqlite_engine) as connection:
+        before = revision(connection, tenant.tenant_id)
+        forget_learner(connection, tenant.tenant_id, _key(tenant, "A"))
+        after = revision(connection, tenant.tenant_id)
+    assert before is not None and after is not None and after > before
+
+
+def _link_b_to_a(connection: Connection, tenant: TenantUnderTest) -> None:
+    """What linking B to A as an alias does to the store (stride.learners.aliases)."""
+    a, b = _key(tenant, "A"), _key(tenant, "B")
+    cursor = forget_learner(connection, tenant.tenant_id, b)
+    forget_learner(connection, tenant.tenant_id, a)
+    aliases.move_events_to_learner(connection, tenant.tenant_id, b, a)
+    fold_learner(connection, tenant.tenant_id, a, cursor)
+
+
+def _link_once_b_is_folded(
+    monkeypatch: pytest.MonkeyPatch, engine: Engine, tenant: TenantUnderTest, race: bool
+) -> list[int]:
+    """Link B to A at the first page read ahead that holds A's events after all of B's are
+    folded: between that read and the write (`race`), or before the read."""
+    a, b = _key(tenant, "A"), _key(tenant, "B")
+    with engine.connect() as connection:
+        b_last = connection.execute(
+            select(func.max(events.c.seq)).where(
+                events.c.tenant_id == tenant.tenant_id, events.c.learner_key == b
+            )
+        ).scalar_one()
+    done: list[int] = []
+
+    def read_ahead(*args: Any) -> Any:
+        ahead = ORIGINAL_FOLD_AHEAD(*args)
+        if done or ahead is None or ahead.cursor < b_last:
+            return ahead
+        if not any(event.learner_key == a for event in ahead.events):
+            return ahead
+        with write_transaction(engine) as connection:
+            _link_b_to_a(connection, tenant)
+        done.append(1)
+        return ahead if race else ORIGINAL_FOLD_AHEAD(*args)
+
+    monkeypatch.setattr(projection_job, "_fold_ahead", read_ahead)
+    return done
+
+
+def test_a_refold_between_reading_ahead_and_writing_is_noticed_by_the_revision(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # B's events first, folded before A's: linking B to A then rewrites A's rows while A's
+    # next page is read ahead, with no event of the page moved and no time zone changed.
+    ordered = sorted(_events(), key=lambda event: event["learner"] != "B")
+    reference, raced = _tenant(sqlite_engine), _tenant(sqlite_engine)
+    for tenant in (reference, raced):
+        ingest_events(sqlite_engine, tenant.scope, ordered, LIMITS, NOW)
+    linked = _link_once_b_is_folded(monkeypatch, sqlite_engine, reference, race=False)
+    catch_up(sqlite_engine, reference.tenant_id, page_size=2)
+    raced_link = _link_once_b_is_folded(monkeypatch, sqlite_engine, raced, race=True)
+    catch_up(sqlite_engine, raced.tenant_id, page_size=2)
+    assert linked and raced_link
+    assert _rollups(sqlite_engine, raced.tenant_id) == _rollups(sqlite_engine, reference.tenant_id)
 
 
 @pytest.mark.parametrize("change", [_merge_b_into_a, _move_a_to_kiritimati])

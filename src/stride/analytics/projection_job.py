@@ -15,8 +15,11 @@ how the log is cut into pages cannot change a figure.
 On SQLite a page's write transaction holds ingest off, so the engagement fold of the page
 (two thirds of the projection's work) is worked out before it, in a read transaction, and
 saved under the write lock only if nothing it read has changed; otherwise it is worked out
-again there. On PostgreSQL, where the projection does not hold ingest off, the extra reads
-would only cost the database, so the page is folded inside its transaction as before.
+again there. Whether the rows it read changed is known without reading them again: only the
+projection's folds (which move the cursor) add to them, and every other change deletes rows
+first, which moves the tenant's revision (migration 0028). On PostgreSQL, where the
+projection does not hold ingest off, the extra reads would only cost the database, so the
+page is folded inside its transaction as before.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from stride.analytics.usage_projection import project_usage
 from stride.config import Settings
 from stride.events.recorded import RecordedEvent, recorded_from_payload
 from stride.store import analytics_cursor as cursors
+from stride.store.catalogs import catalog_version
 from stride.store.event_log import LoggedEvent
 from stride.store.learners import load_timezones
 from stride.store.locks import settled_seq
@@ -63,22 +67,32 @@ def fold_analytics(
     tenant_id: str,
     events: Sequence[RecordedEvent],
     ahead: _Ahead | None = None,
+    rows_unchanged: bool = False,
 ) -> None:
     """Fold events into the engagement and usage rollups (any grouping of the log will do).
 
     `ahead`: the engagement fold of these events worked out before the write transaction;
     saved as it is if what it read is still what the database holds, else worked out again.
+    `rows_unchanged`: the engagement rows and spans it read are known not to have changed
+    since (same cursor and revision), so only the time zones and catalog version are checked.
     """
     by_learner = _by_learner(events)
     if not by_learner:
         return
     timezones = load_timezones(connection, tenant_id, by_learner.keys())
     project_usage(connection, tenant_id, [e for es in by_learner.values() for e in es])
-    inputs = read_engagement_inputs(connection, tenant_id, by_learner, timezones)
-    if ahead is not None and ahead.timezones == timezones and ahead.fold.inputs == inputs:
-        save_engagement(connection, tenant_id, ahead.fold)
+    if ahead is not None and ahead.timezones == timezones:
+        version = ahead.fold.inputs.catalog_version
+        if rows_unchanged and catalog_version(connection, tenant_id) == version:
+            save_engagement(connection, tenant_id, ahead.fold)
+            return
+        inputs = read_engagement_inputs(connection, tenant_id, by_learner, timezones)
+        if ahead.fold.inputs == inputs:
+            save_engagement(connection, tenant_id, ahead.fold)
+            return
     else:
-        save_engagement(connection, tenant_id, fold_engagement(inputs, by_learner, timezones))
+        inputs = read_engagement_inputs(connection, tenant_id, by_learner, timezones)
+    save_engagement(connection, tenant_id, fold_engagement(inputs, by_learner, timezones))
 
 
 def _by_learner(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
@@ -94,6 +108,7 @@ class _Ahead:
     """A page of the log and its engagement fold, read and worked out outside the write lock."""
 
     cursor: int
+    revision: int | None  # the tenant's engagement-row deletions when read (None: no cursor)
     page: list[tuple[int, str]]  # (seq, learner key) of each event
     events: list[RecordedEvent]
     timezones: dict[str, str]
@@ -106,6 +121,7 @@ def _fold_ahead(engine: Engine, tenant_id: str, settled: int, page_size: int) ->
     it. None when there is nothing to fold."""
     with engine.connect() as connection, connection.begin():
         cursor = cursors.current_cursor(connection, tenant_id)
+        revision = cursors.revision(connection, tenant_id)
         page = _next_page(connection, tenant_id, cursor, settled, page_size)
         if not page:
             return None
@@ -114,7 +130,7 @@ def _fold_ahead(engine: Engine, tenant_id: str, settled: int, page_size: int) ->
         timezones = load_timezones(connection, tenant_id, by_learner.keys())
         inputs = read_engagement_inputs(connection, tenant_id, by_learner, timezones)
     fold = fold_engagement(inputs, by_learner, timezones)
-    return _Ahead(cursor, [(e.seq, e.learner_key) for e in page], events, timezones, fold)
+    return _Ahead(cursor, revision, [(e.seq, e.learner_key) for e in page], events, timezones, fold)
 
 
 def catch_up(engine: Engine, tenant_id: str, page_size: int | None = None) -> int:
@@ -136,15 +152,18 @@ def catch_up(engine: Engine, tenant_id: str, page_size: int | None = None) -> in
             with write_transaction(engine) as connection:
                 # Read again under the write lock: another process may have moved it.
                 cursor = cursors.lock_cursor(connection, tenant_id)
+                rows_unchanged = False
                 if ahead is not None and _still_next(connection, tenant_id, cursor, ahead):
                     events, last = ahead.events, ahead.page[-1][0]
+                    revision = cursors.revision(connection, tenant_id)
+                    rows_unchanged = ahead.revision is not None and revision == ahead.revision
                 else:  # another fold, an erasure or an alias came in between: read it all again
                     ahead = None
                     page = _next_page(connection, tenant_id, cursor, settled, page_size)
                     if not page:
                         return folded
                     events, last = [_recorded(e) for e in page], page[-1].seq
-                fold_analytics(connection, tenant_id, events, ahead)
+                fold_analytics(connection, tenant_id, events, ahead, rows_unchanged)
                 cursors.set_cursor(connection, tenant_id, last)
             folded += len(events)
 

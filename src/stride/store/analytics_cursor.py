@@ -57,6 +57,13 @@ def reset_cursor(connection: Connection, tenant_id: str) -> None:
     connection.execute(analytics_cursors.delete().where(analytics_cursors.c.tenant_id == tenant_id))
 
 
+def revision(connection: Connection, tenant_id: str) -> int | None:
+    """How many of the tenant's engagement rows and spans were ever deleted (SQLite's triggers
+    count them, migration 0028); None before the tenant has a cursor."""
+    query = select(analytics_cursors.c.revision).where(analytics_cursors.c.tenant_id == tenant_id)
+    return connection.execute(query).scalar()
+
+
 def current_cursor(connection: Connection, tenant_id: str) -> int:
     query = select(analytics_cursors.c.seq).where(analytics_cursors.c.tenant_id == tenant_id)
     return int(connection.execute(query).scalar() or 0)

@@ -1003,12 +1003,14 @@ xapi_statements = Table(
 )
 
 # Where each tenant's analytics projection stands in the log (analytics/projection_job.py):
-# the engagement and usage rollups hold every event up to `seq`.
+# the engagement and usage rollups hold every event up to `seq`. On SQLite `revision` counts
+# the deletions of the tenant's engagement rows (triggers, migration 0028).
 analytics_cursors = Table(
     "analytics_cursors",
     metadata,
     Column("tenant_id", String(36), nullable=False),
     Column("seq", BigInteger, nullable=False),
+    Column("revision", BigInteger, nullable=False, server_default="0"),
     PrimaryKeyConstraint("tenant_id"),
 )
 
