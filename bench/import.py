@@ -26,20 +26,17 @@ import orjson
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
+from demo_tenant import demo_tenant
 from machine import machine_line
 from stride.bootstrap import open_engine
-from stride.catalog import load_catalog_text
-from stride.catalog.service import apply_catalog
 from stride.config import Settings
 from stride.demo.generator import generate_demo_events
-from stride.demo.service import DEMO_CATALOG
 from stride.events.validation import ValidationLimits
 from stride.importing.readers import Position, read_jsonl
 from stride.importing.service import ImportProgress, ImportRequest, run_import
 from stride.ingest.pipeline import TenantScope, ingest_events
 from stride.runtime import tune_gc
-from stride.store.tenants import TenantRow, get_tenant
-from stride.tenancy.service import create_tenant
+from stride.store.tenants import TenantRow
 
 EVENTS_PER_LEARNER = 250  # as bench/ingest.py
 
@@ -63,13 +60,7 @@ def time_parse(path: Path) -> float:
 def fresh_tenant(database: Path) -> tuple[Engine, TenantRow]:
     """A fresh SQLite database with one tenant that has the demo catalog."""
     engine = open_engine(Settings(DATABASE_URL=f"sqlite:///{database}"))
-    now = datetime.now(UTC)
-    with engine.begin() as connection:
-        tenant = get_tenant(connection, create_tenant(connection, "bench", now).tenant_id)
-    assert tenant is not None
-    catalog = load_catalog_text(DEMO_CATALOG.read_bytes(), filename=DEMO_CATALOG.name)
-    apply_catalog(engine, tenant.id, catalog, now)
-    return engine, tenant
+    return engine, demo_tenant(engine)
 
 
 def time_pipeline(path: Path, folder: Path, batch: int) -> dict[str, Any]:

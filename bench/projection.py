@@ -29,25 +29,21 @@ import orjson
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
+from demo_tenant import demo_tenant
 from ingest import DEFAULT_POSTGRES_URL, drop_postgres_database, postgres_database
 from machine import machine_line
 from stride.analytics import projection_job
 from stride.analytics.engagement_projector import fold_engagement, read_engagement_inputs
 from stride.analytics.usage_fold import fold_usage
 from stride.bootstrap import open_engine
-from stride.catalog import load_catalog_text
-from stride.catalog.service import apply_catalog
 from stride.config import Settings
 from stride.demo.generator import generate_demo_events
-from stride.demo.service import DEMO_CATALOG
 from stride.events.validation import ValidationLimits
 from stride.ingest.pipeline import TenantScope, ingest_events
 from stride.runtime import tune_gc
 from stride.store import analytics_cursor as cursors
 from stride.store.learners import load_timezones
 from stride.store.tenant_context import tenant_context
-from stride.store.tenants import get_tenant
-from stride.tenancy.service import create_tenant
 
 EVENTS_PER_LEARNER = 250  # as bench/ingest.py
 GROUP = 2000  # events per ingest call, as four requests of 500 make one group
@@ -57,11 +53,7 @@ def record(engine: Engine, stored: int, pending: int, seed: int) -> str:
     """A tenant with the demo catalog, `stored` events recorded and folded, `pending` more
     recorded only; returns the tenant id."""
     now = datetime.now(UTC)
-    with engine.begin() as connection:
-        tenant = get_tenant(connection, create_tenant(connection, "bench", now).tenant_id)
-    assert tenant is not None
-    catalog = load_catalog_text(DEMO_CATALOG.read_bytes(), filename=DEMO_CATALOG.name)
-    apply_catalog(engine, tenant.id, catalog, now)
+    tenant = demo_tenant(engine)
     scope = TenantScope(tenant.id, tenant.learner_secret)
     total = stored + pending
     learners = total // EVENTS_PER_LEARNER + 1
