@@ -10,16 +10,21 @@ figure to compare when changing the folds.
 
     .venv/bin/python bench/projection.py                               # SQLite
     .venv/bin/python bench/projection.py --database postgresql --stored 200000 --pending 50000
+    .venv/bin/python bench/projection.py --source xapi --stored 20000 --pending 20000
+
+`--source xapi` records Moodle-like xAPI statements (bench/xapi.py's) in batches of 400
+instead of demo events, each of which becomes an event with the statement's context.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -29,6 +34,7 @@ import orjson
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
+import xapi
 from demo_tenant import demo_tenant
 from ingest import DEFAULT_POSTGRES_URL, drop_postgres_database, postgres_database
 from machine import machine_line
@@ -44,27 +50,44 @@ from stride.runtime import tune_gc
 from stride.store import analytics_cursor as cursors
 from stride.store.learners import load_timezones
 from stride.store.tenant_context import tenant_context
+from stride.xapi.preparation import XapiScope
+from stride.xapi.service import record_statements
 
 EVENTS_PER_LEARNER = 250  # as bench/ingest.py
 GROUP = 2000  # events per ingest call, as four requests of 500 make one group
+XAPI_GROUP = 400  # statements per call, as four requests of 100 make one group
+XAPI_LEARNERS = 2000  # as bench/xapi.py
+AUTHORITY = {"objectType": "Agent", "account": {"homePage": xapi.LMS, "name": "bench"}}
 
 
-def record(engine: Engine, stored: int, pending: int, seed: int) -> str:
+def record(engine: Engine, stored: int, pending: int, seed: int, source: str) -> str:
     """A tenant with the demo catalog, `stored` events recorded and folded, `pending` more
     recorded only; returns the tenant id."""
     now = datetime.now(UTC)
     tenant = demo_tenant(engine)
-    scope = TenantScope(tenant.id, tenant.learner_secret)
     total = stored + pending
-    learners = total // EVENTS_PER_LEARNER + 1
-    events = islice(generate_demo_events(seed, learners=learners, days=90, end=now), total)
+    if source == "xapi":
+        rng = random.Random(seed)
+        items: Iterator[Any] = (xapi.statement(rng, XAPI_LEARNERS, now) for _ in range(total))
+        size = XAPI_GROUP
+        scope = XapiScope(tenant.id, tenant.learner_secret, AUTHORITY)
+
+        def store(group: list[Any], limits: ValidationLimits) -> None:
+            record_statements(engine, scope, group, "1.0.3", limits)
+
+    else:
+        learners = total // EVENTS_PER_LEARNER + 1
+        items = islice(generate_demo_events(seed, learners=learners, days=90, end=now), total)
+        size = GROUP
+
+        def store(group: list[Any], limits: ValidationLimits) -> None:
+            tenant_scope = TenantScope(tenant.id, tenant.learner_secret)
+            ingest_events(engine, tenant_scope, group, limits, limits.now)
+
     recorded = 0
     started = time.perf_counter()
-    while group := list(
-        islice(events, min(GROUP, stored - recorded) if recorded < stored else GROUP)
-    ):
-        at = datetime.now(UTC)
-        ingest_events(engine, scope, group, ValidationLimits(at, timedelta(hours=24)), at)
+    while group := list(islice(items, min(size, stored - recorded) if recorded < stored else size)):
+        store(group, ValidationLimits(datetime.now(UTC), timedelta(hours=24)))
         recorded += len(group)
         if recorded == stored:
             projection_job.catch_up(engine, tenant.id)
@@ -105,7 +128,7 @@ def time_pure_folds(engine: Engine, tenant_id: str, repeat: int) -> dict[str, An
 def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
     engine = open_engine(Settings(DATABASE_URL=url))
     try:
-        tenant_id = record(engine, args.stored, args.pending, args.seed)
+        tenant_id = record(engine, args.stored, args.pending, args.seed, args.source)
         folds = time_pure_folds(engine, tenant_id, args.repeat)
         started, cpu = time.perf_counter(), time.process_time()
         folded = projection_job.catch_up(engine, tenant_id)
@@ -113,6 +136,7 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         engine.dispose()
     return {
+        "source": args.source,
         "stored": args.stored,
         "folded": folded,
         "seconds": round(seconds, 1),
@@ -125,6 +149,7 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--source", choices=["demo", "xapi"], default="demo")
     parser.add_argument("--stored", type=int, default=100_000, help="events folded before")
     parser.add_argument("--pending", type=int, default=25_000, help="events the run folds")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each pure fold")

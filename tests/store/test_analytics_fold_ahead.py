@@ -1,6 +1,6 @@
-"""On SQLite the analytics projection reads a page and works out its engagement fold before
-its write transaction (which holds ingest off), and saves it only if nothing it read has
-changed by then: the rollups never depend on what happened in between."""
+"""On SQLite the analytics projection reads a page and works out its engagement and usage
+folds before its write transaction (which holds ingest off), and saves them only if nothing
+they read has changed by then: the rollups never depend on what happened in between."""
 
 from __future__ import annotations
 
@@ -8,23 +8,44 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, select, update
 
-from stride.analytics import projection_job
+from stride.analytics import projection_job, usage_projection
 from stride.analytics.projection_job import catch_up
 from stride.ingest.pipeline import ingest_events
 from stride.ingest.rebuild import fold_learner, forget_learner
 from stride.privacy.pseudonym import learner_key
 from stride.store import aliases
 from stride.store.analytics_cursor import events_after, lock_cursor, revision, set_cursor
-from stride.store.tables import events, learners
+from stride.store.tables import (
+    USAGE_ANALYTICS_READ_MODELS,
+    events,
+    funnel_steps,
+    learners,
+    usage_first_use,
+    usage_learner_marks,
+)
 from stride.store.tenant_context import tenant_context
 from stride.store.transactions import write_transaction
 from tests.fixtures.tenant import TenantUnderTest
-from tests.store.test_analytics_engagement import LIMITS, NOW, _events, _rollups, _tenant
+from tests.store.test_analytics_engagement import LIMITS, NOW, _events, _tenant
+from tests.store.test_analytics_engagement import _rollups as _engagement_rollups
 
 Change = Callable[[Connection, TenantUnderTest], None]
 ORIGINAL_FOLD_AHEAD = projection_job._fold_ahead
+
+
+def _rollups(engine: Engine, tenant_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The engagement and usage rollups, comparable across tenants (learner keys left out:
+    each tenant has its own)."""
+    snapshot = _engagement_rollups(engine, tenant_id)
+    with engine.connect() as connection:
+        for table in USAGE_ANALYTICS_READ_MODELS:
+            columns = [c for c in table.c if c.name not in ("tenant_id", "learner_key")]
+            rows = connection.execute(select(*columns).where(table.c.tenant_id == tenant_id))
+            snapshot[table.name] = sorted(tuple(row) for row in rows)
+    assert snapshot["usage_uniques"] and snapshot["funnel_steps"]
+    return snapshot
 
 
 def _key(tenant: TenantUnderTest, learner: str) -> str:
@@ -80,19 +101,24 @@ def test_the_fold_read_ahead_is_saved_when_nothing_changed(
 ) -> None:
     tenant = _tenant(sqlite_engine)
     ingest_events(sqlite_engine, tenant.scope, _events(), LIMITS, NOW)
-    folds, reads = [], []
+    folds, reads, marks = [], [], []
     fold, read = projection_job.fold_engagement, projection_job.read_engagement_inputs
+    new_marks = usage_projection.store.new_marks
     monkeypatch.setattr(projection_job, "fold_engagement", lambda *a: folds.append(1) or fold(*a))
     monkeypatch.setattr(
         projection_job, "read_engagement_inputs", lambda *a: reads.append(1) or read(*a)
     )
+    monkeypatch.setattr(
+        usage_projection.store, "new_marks", lambda *a: marks.append(1) or new_marks(*a)
+    )
     assert catch_up(sqlite_engine, tenant.tenant_id, page_size=4) == len(_events())
     pages = -(-len(_events()) // 4)
     assert len(folds) == pages  # worked out once per page, ahead; never again under the lock
-    # Nor are the rows read again under the lock to check them: the cursor and the revision
-    # (deletions of engagement rows) tell that nothing changed. Only the first page's are:
-    # the tenant had no cursor yet, so no revision to compare.
+    # Nor are the rows read again under the lock to check them, or the usage markers looked
+    # up there: the cursor and the revision (deletions of analytics rows) tell that nothing
+    # changed. Only the first page's are: the tenant had no cursor yet, so no revision.
     assert len(reads) == pages + 1
+    assert len(marks) == pages + 1
 
 
 def test_deleting_engagement_rows_moves_the_revision(sqlite_engine: Engine) -> None:
@@ -102,6 +128,19 @@ def test_deleting_engagement_rows_moves_the_revision(sqlite_engine: Engine) -> N
     with write_transaction(sqlite_engine) as connection:
         before = revision(connection, tenant.tenant_id)
         forget_learner(connection, tenant.tenant_id, _key(tenant, "A"))
+        after = revision(connection, tenant.tenant_id)
+    assert before is not None and after is not None and after > before
+
+
+@pytest.mark.parametrize("table", [usage_learner_marks, usage_first_use, funnel_steps])
+def test_deleting_usage_rows_moves_the_revision(sqlite_engine: Engine, table: Table) -> None:
+    tenant = _tenant(sqlite_engine)
+    ingest_events(sqlite_engine, tenant.scope, _events(), LIMITS, NOW)
+    catch_up(sqlite_engine, tenant.tenant_id)
+    with write_transaction(sqlite_engine) as connection:
+        before = revision(connection, tenant.tenant_id)
+        owned = table.c.tenant_id == tenant.tenant_id
+        connection.execute(delete(table).where(owned, table.c.learner_key == _key(tenant, "A")))
         after = revision(connection, tenant.tenant_id)
     assert before is not None and after is not None and after > before
 

@@ -12,14 +12,15 @@ transaction as the fold, so each event is folded exactly once, however many proc
 The folds are order-independent (see analytics/engagement_fold.py and usage_fold.py), so
 how the log is cut into pages cannot change a figure.
 
-On SQLite a page's write transaction holds ingest off, so the engagement fold of the page
-(two thirds of the projection's work) is worked out before it, in a read transaction, and
-saved under the write lock only if nothing it read has changed; otherwise it is worked out
-again there. Whether the rows it read changed is known without reading them again: only the
-projection's folds (which move the cursor) add to them, and every other change deletes rows
-first, which moves the tenant's revision (migration 0028). On PostgreSQL, where the
-projection does not hold ingest off, the extra reads would only cost the database, so the
-page is folded inside its transaction as before.
+On SQLite a page's write transaction holds ingest off, so the page's folds are worked out
+before it, in a read transaction: the engagement fold, and the usage fold with the reads its
+writes depend on (which markers are new, the stored first uses and funnel times). They are
+saved under the write lock only if nothing they read has changed; otherwise they are worked
+out again there. Whether the rows they read changed is known without reading them again:
+only the projection's folds (which move the cursor) add to them, and every other change
+deletes rows first, which moves the tenant's revision (migrations 0028 and 0029). On
+PostgreSQL, where the projection does not hold ingest off, the extra reads would only cost
+the database, so the page is folded inside its transaction as before.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from stride.analytics.engagement_projector import (
     read_engagement_inputs,
     save_engagement,
 )
-from stride.analytics.usage_projection import project_usage
+from stride.analytics.usage_projection import UsageFold, project_usage, read_usage, save_usage
 from stride.config import Settings
 from stride.events.recorded import RecordedEvent, recorded_from_payload
 from stride.store import analytics_cursor as cursors
@@ -71,16 +72,19 @@ def fold_analytics(
 ) -> None:
     """Fold events into the engagement and usage rollups (any grouping of the log will do).
 
-    `ahead`: the engagement fold of these events worked out before the write transaction;
-    saved as it is if what it read is still what the database holds, else worked out again.
-    `rows_unchanged`: the engagement rows and spans it read are known not to have changed
-    since (same cursor and revision), so only the time zones and catalog version are checked.
+    `ahead`: the engagement and usage folds of these events worked out before the write
+    transaction; saved as they are if what they read is still what the database holds, else
+    worked out again. `rows_unchanged`: the rows they read are known not to have changed since
+    (same cursor and revision), so only the time zones and catalog version are checked.
     """
     by_learner = _by_learner(events)
     if not by_learner:
         return
     timezones = load_timezones(connection, tenant_id, by_learner.keys())
-    project_usage(connection, tenant_id, [e for es in by_learner.values() for e in es])
+    if ahead is not None and rows_unchanged:  # the usage fold depends on the events alone
+        save_usage(connection, tenant_id, ahead.usage)
+    else:
+        project_usage(connection, tenant_id, _folded(by_learner))
     if ahead is not None and ahead.timezones == timezones:
         version = ahead.fold.inputs.catalog_version
         if rows_unchanged and catalog_version(connection, tenant_id) == version:
@@ -95,6 +99,10 @@ def fold_analytics(
     save_engagement(connection, tenant_id, fold_engagement(inputs, by_learner, timezones))
 
 
+def _folded(by_learner: dict[str, list[RecordedEvent]]) -> list[RecordedEvent]:
+    return [event for events in by_learner.values() for event in events]
+
+
 def _by_learner(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
     by_learner: dict[str, list[RecordedEvent]] = defaultdict(list)
     for event in events:
@@ -105,14 +113,15 @@ def _by_learner(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent
 
 @dataclass(frozen=True)
 class _Ahead:
-    """A page of the log and its engagement fold, read and worked out outside the write lock."""
+    """A page of the log and its folds, read and worked out outside the write lock."""
 
     cursor: int
-    revision: int | None  # the tenant's engagement-row deletions when read (None: no cursor)
+    revision: int | None  # the tenant's analytics-row deletions when read (None: no cursor)
     page: list[tuple[int, str]]  # (seq, learner key) of each event
     events: list[RecordedEvent]
     timezones: dict[str, str]
     fold: EngagementFold
+    usage: UsageFold
 
 
 def _fold_ahead(engine: Engine, tenant_id: str, settled: int, page_size: int) -> _Ahead | None:
@@ -129,8 +138,10 @@ def _fold_ahead(engine: Engine, tenant_id: str, settled: int, page_size: int) ->
         by_learner = _by_learner(events)
         timezones = load_timezones(connection, tenant_id, by_learner.keys())
         inputs = read_engagement_inputs(connection, tenant_id, by_learner, timezones)
+        usage = read_usage(connection, tenant_id, _folded(by_learner))
     fold = fold_engagement(inputs, by_learner, timezones)
-    return _Ahead(cursor, revision, [(e.seq, e.learner_key) for e in page], events, timezones, fold)
+    seqs = [(e.seq, e.learner_key) for e in page]
+    return _Ahead(cursor, revision, seqs, events, timezones, fold, usage)
 
 
 def catch_up(engine: Engine, tenant_id: str, page_size: int | None = None) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -10,19 +12,60 @@ from stride.analytics.usage_fold import UsageDelta, fold_usage, keep_earliest, p
 from stride.events.recorded import RecordedEvent, recorded_from_payload
 from stride.store import analytics_usage as store
 from stride.store import event_log
+from stride.store.analytics_usage import MarkRow
+
+
+@dataclass(frozen=True)
+class UsageFold:
+    """What a batch adds to the rollups, with what depends on the rows stored when it was
+    worked out: its markers not stored yet (None: left to the insert to tell, PostgreSQL),
+    its earlier first uses, and its funnel times merged with the stored ones (changed only)."""
+
+    delta: UsageDelta
+    fresh_marks: list[MarkRow] | None
+    first_use: list[tuple[str, str, datetime]]
+    steps: dict[tuple[str, str], list[int]]
 
 
 def project_usage(connection: Connection, tenant_id: str, events: Sequence[RecordedEvent]) -> None:
     """Add a batch's events to the rollups (a few set-based statements per batch)."""
+    save_usage(connection, tenant_id, read_usage(connection, tenant_id, events))
+
+
+def read_usage(
+    connection: Connection, tenant_id: str, events: Sequence[RecordedEvent]
+) -> UsageFold:
+    """Fold a batch and read what its writes depend on (no write: on SQLite the projection
+    does this before taking the write lock, see analytics/projection_job.py)."""
     delta = fold_usage(events)
     if not delta.type_days:
-        return
-    _add_counters(connection, tenant_id, delta)
-    store.add_uniques(connection, tenant_id, store.insert_marks(connection, tenant_id, delta.marks))
-    store.merge_first_use(connection, tenant_id, delta.first_use)
+        return UsageFold(delta, [], [], {})
+    # PostgreSQL inserts the markers and tells the new ones in one statement: no read first.
+    postgresql = connection.dialect.name == "postgresql"
+    fresh = None if postgresql else store.new_marks(connection, tenant_id, delta.marks)
     stored = store.load_steps(connection, tenant_id, delta.steps.keys())
     merged = {key: keep_earliest(times, stored.get(key, ())) for key, times in delta.steps.items()}
-    store.save_steps(connection, tenant_id, {k: v for k, v in merged.items() if v != stored.get(k)})
+    return UsageFold(
+        delta,
+        fresh,
+        store.earlier_first_use(connection, tenant_id, delta.first_use),
+        {key: times for key, times in merged.items() if times != stored.get(key)},
+    )
+
+
+def save_usage(connection: Connection, tenant_id: str, fold: UsageFold) -> None:
+    """Write a batch's fold (`read_usage`) in the same transaction as its reads, or in a later
+    one where nothing it read has changed since."""
+    if not fold.delta.type_days:
+        return
+    _add_counters(connection, tenant_id, fold.delta)
+    if fold.fresh_marks is None:
+        new_learners = store.insert_marks(connection, tenant_id, fold.delta.marks)
+    else:
+        new_learners = store.insert_fresh_marks(connection, tenant_id, fold.fresh_marks)
+    store.add_uniques(connection, tenant_id, new_learners)
+    store.save_first_use(connection, tenant_id, fold.first_use)
+    store.save_steps(connection, tenant_id, fold.steps)
 
 
 def forget_learner_usage(

@@ -58,8 +58,9 @@ def reset_cursor(connection: Connection, tenant_id: str) -> None:
 
 
 def revision(connection: Connection, tenant_id: str) -> int | None:
-    """How many of the tenant's engagement rows and spans were ever deleted (SQLite's triggers
-    count them, migration 0028); None before the tenant has a cursor."""
+    """How many of the tenant's engagement rows and spans, usage markers, first uses and
+    funnel times were ever deleted (SQLite's triggers count them, migrations 0028 and 0029);
+    None before the tenant has a cursor."""
     query = select(analytics_cursors.c.revision).where(analytics_cursors.c.tenant_id == tenant_id)
     return connection.execute(query).scalar()
 

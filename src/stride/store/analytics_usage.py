@@ -25,6 +25,8 @@ from stride.store.tables import (
 
 UniqueKey = tuple[str, str, str, date, str]  # (type, dim, period, start, value)
 CellRow = tuple[str, str, str, str, date, date, date]  # (type, field, dim, value, day, week, month)
+MarkRow = tuple[str, str, str, str, date, str]  # (type, dim, value, period, start, learner key)
+_MARK = ("type", "dim", "value", "period", "start", "learner_key")
 
 
 def _insert(connection: Connection, table: Table) -> Any:
@@ -79,7 +81,30 @@ def insert_marks(
     """Insert the (type, dim, value, period, start, learner) markers not stored yet; return how
     many new learners each (type, dim, period, start, value) got."""
     names = ("type", "dim", "value", "period", "start", "learner_key")
-    fresh = insert_new_rows(connection, usage_learner_marks, names, tenant_id, marks)
+    return count_new_learners(
+        insert_new_rows(connection, usage_learner_marks, names, tenant_id, marks)
+    )
+
+
+def new_marks(connection: Connection, tenant_id: str, marks: Collection[MarkRow]) -> list[MarkRow]:
+    """Those of `marks` not stored yet (for `insert_fresh_marks` in a later transaction)."""
+    if not marks:
+        return []
+    stored = select_by_keys(connection, usage_learner_marks, _MARK, tenant_id, _MARK, marks)
+    found = {tuple(row) for row in stored}
+    return [mark for mark in marks if mark not in found]
+
+
+def insert_fresh_marks(
+    connection: Connection, tenant_id: str, fresh: Sequence[MarkRow]
+) -> Counter[UniqueKey]:
+    """Insert markers known not to be stored (`new_marks`); the new learners they count."""
+    rows = [(tenant_id, *mark) for mark in fresh]
+    insert_rows(connection, usage_learner_marks, ("tenant_id", *_MARK), rows, "nothing")
+    return count_new_learners(fresh)
+
+
+def count_new_learners(fresh: Iterable[Sequence[Any]]) -> Counter[UniqueKey]:
     return Counter((t, dim, period, start, value) for t, dim, value, period, start, _ in fresh)
 
 
@@ -113,24 +138,27 @@ def forget_marks(connection: Connection, tenant_id: str, learner_key: str) -> No
     )
 
 
-def merge_first_use(
+def earlier_first_use(
     connection: Connection, tenant_id: str, first: dict[tuple[str, str], datetime]
-) -> None:
-    """Keep the earliest first use per (learner, type); learner rows, written under the
-    learner's lock, so read-then-write is safe."""
+) -> list[tuple[str, str, datetime]]:
+    """The (learner, type, first at) of `first` earlier than the stored one, or new."""
     if not first:
-        return
+        return []
     names = ("learner_key", "type", "first_at")
     rows = select_by_keys(
         connection, usage_first_use, names, tenant_id, ("learner_key", "type"), first.keys()
     )
     stored = {(k, t): at for k, t, at in rows}
-    changed = [
-        (tenant_id, k, t, at)
-        for (k, t), at in first.items()
-        if (k, t) not in stored or at < stored[(k, t)]
+    return [
+        (k, t, at) for (k, t), at in first.items() if (k, t) not in stored or at < stored[(k, t)]
     ]
-    insert_rows(connection, usage_first_use, ("tenant_id", *names), changed, "update")
+
+
+def save_first_use(
+    connection: Connection, tenant_id: str, changed: Sequence[tuple[str, str, datetime]]
+) -> None:
+    names = ("tenant_id", "learner_key", "type", "first_at")
+    insert_rows(connection, usage_first_use, names, [(tenant_id, *r) for r in changed], "update")
 
 
 @dataclass(frozen=True)

@@ -1004,7 +1004,7 @@ xapi_statements = Table(
 
 # Where each tenant's analytics projection stands in the log (analytics/projection_job.py):
 # the engagement and usage rollups hold every event up to `seq`. On SQLite `revision` counts
-# the deletions of the tenant's engagement rows (triggers, migration 0028).
+# the deletions of the tenant's engagement and usage rows (triggers, migrations 0028, 0029).
 analytics_cursors = Table(
     "analytics_cursors",
     metadata,
