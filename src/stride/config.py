@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # How often each server process folds new events into the engagement and usage rollups
     # (analytics reads also catch their tenant up first); 0 turns the background round off.
     ANALYTICS_INTERVAL_SECONDS: float = Field(default=2.0, ge=0)
+    # How much lower than the server's the projection process's CPU priority is (Unix nice
+    # increment): under load the cores go to answering requests first, and the rollups,
+    # which readers catch up on anyway, to what is left. 0 keeps the server's priority.
+    ANALYTICS_NICENESS: int = Field(default=10, ge=0, le=19)
     # Helper processes that validate, pseudonymize and scrub incoming batches while the server
     # process stores others (stride.ingest.ahead). Unset: 1 on a machine with several cores
     # for a single server process; `stride serve --workers N` (N > 1) sets 0, its processes

@@ -44,6 +44,7 @@ def test_serve_folds_analytics_beside_the_server(tmp_path: Path) -> None:
         **os.environ,
         "STRIDE_DATABASE_URL": f"sqlite:///{database}",
         "STRIDE_ANALYTICS_INTERVAL_SECONDS": "0.2",
+        "STRIDE_ANALYTICS_NICENESS": "7",
     }
     stride = [sys.executable, "-m", "stride.cli.main"]
     created = subprocess.run(
@@ -86,6 +87,9 @@ def test_serve_folds_analytics_beside_the_server(tmp_path: Path) -> None:
         engine.dispose()
         helpers = _children(server.pid)
         assert helpers, "stride serve started no projection process"
+        # It yields the cores to the server under load: a lower priority than the server's.
+        priorities = {os.getpriority(os.PRIO_PROCESS, pid) for pid in helpers}
+        assert os.getpriority(os.PRIO_PROCESS, server.pid) + 7 in priorities
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)

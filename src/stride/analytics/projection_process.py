@@ -7,6 +7,12 @@ process it runs on another core. `stride serve` starts one, whatever the number 
 processes, and tells those to run no projection thread of their own. Analytics reads still
 catch their tenant up first, so a reader never sees the lag.
 
+It runs at a lower CPU priority than the server (`STRIDE_ANALYTICS_NICENESS`, 10 by default):
+when both want the cores, requests are answered first and the rollups lag. On SQLite each of
+its pages also holds ingest off while it writes, so the less CPU it gets under load, the more
+often the write lock is free for ingest (xAPI with the projection on, measured:
+docs/benchmarks.md).
+
 On SQLite pages are smaller than a read's catch-up: a page is one write transaction, which
 holds ingest off while it runs. On PostgreSQL they are large (25,000 events): a page costs
 mostly per learner it touches, and a reader that finds the projection behind waits for the
@@ -43,7 +49,7 @@ def background_page(dialect: str) -> int:
     return POSTGRESQL_PAGE if dialect == "postgresql" else BACKGROUND_PAGE
 
 
-def run_projection(interval_s: float, server_pid: int) -> None:
+def run_projection(interval_s: float, server_pid: int, niceness: int = 0) -> None:
     """The projection process: catch every tenant up every `interval_s`, until stopped
     (SIGTERM, SIGINT) or until the server process that started it is gone."""
     stop = threading.Event()
@@ -54,6 +60,8 @@ def run_projection(interval_s: float, server_pid: int) -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     tune_gc()  # a process of its own (spawned): the server's setting does not carry over
+    if niceness:
+        os.nice(niceness)
     engine = open_engine(migrate=False)
     page_size = background_page(engine.dialect.name)
     try:
@@ -68,11 +76,11 @@ def run_projection(interval_s: float, server_pid: int) -> None:
         engine.dispose()
 
 
-def start_projection_process(interval_s: float) -> BaseProcess:
+def start_projection_process(interval_s: float, niceness: int = 0) -> BaseProcess:
     context = multiprocessing.get_context("spawn")  # no copy of the parent's connections
     process = context.Process(
         target=run_projection,
-        args=(interval_s, os.getpid()),
+        args=(interval_s, os.getpid(), niceness),
         name="stride-analytics",
         daemon=True,
     )
