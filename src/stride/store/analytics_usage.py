@@ -80,10 +80,8 @@ def insert_marks(
 ) -> Counter[UniqueKey]:
     """Insert the (type, dim, value, period, start, learner) markers not stored yet; return how
     many new learners each (type, dim, period, start, value) got."""
-    names = ("type", "dim", "value", "period", "start", "learner_key")
-    return count_new_learners(
-        insert_new_rows(connection, usage_learner_marks, names, tenant_id, marks)
-    )
+    fresh = insert_new_rows(connection, usage_learner_marks, _MARK, tenant_id, marks)
+    return count_new_learners(fresh)
 
 
 def new_marks(connection: Connection, tenant_id: str, marks: Collection[MarkRow]) -> list[MarkRow]:
