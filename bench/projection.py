@@ -79,9 +79,9 @@ def record(engine: Engine, stored: int, pending: int, seed: int, source: str) ->
         learners = total // EVENTS_PER_LEARNER + 1
         items = islice(generate_demo_events(seed, learners=learners, days=90, end=now), total)
         size = GROUP
+        tenant_scope = TenantScope(tenant.id, tenant.learner_secret)
 
         def store(group: list[Any], limits: ValidationLimits) -> None:
-            tenant_scope = TenantScope(tenant.id, tenant.learner_secret)
             ingest_events(engine, tenant_scope, group, limits, limits.now)
 
     recorded = 0
