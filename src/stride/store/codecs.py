@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import JSON, Date, Enum, Float, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Enum, Float, Integer, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 from stride.store.tables import Instant
 
 Convert = Callable[[Any], Any]
-Kind = Literal["instant", "date", "json", "string", "integer", "float"]
+Kind = Literal["instant", "date", "json", "string", "integer", "float", "boolean"]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -65,6 +65,11 @@ def _json_from_sqlite(value: str | None) -> Any:
     return None if value is None else orjson.loads(value)
 
 
+def _boolean_from_sqlite(value: int | None) -> bool | None:
+    # Stored as 0/1 (a Python bool binds as an int, so nothing is needed on the way in).
+    return None if value is None else bool(value)
+
+
 # PostgreSQL: a batch travels as ONE JSON document (see bulk); orjson writes datetimes as
 # RFC 3339 with their offset and dates as ISO text, which the SQL casts back exactly.
 
@@ -92,7 +97,12 @@ class Codec:
 
 SQLITE = Codec(
     into={"instant": _instant_to_sqlite, "date": _date_to_sqlite, "json": _json_to_sqlite},
-    out={"instant": _instant_from_sqlite, "date": _date_from_sqlite, "json": _json_from_sqlite},
+    out={
+        "instant": _instant_from_sqlite,
+        "date": _date_from_sqlite,
+        "json": _json_from_sqlite,
+        "boolean": _boolean_from_sqlite,
+    },
 )
 POSTGRESQL = Codec(
     into={"instant": _aware, "float": _float_to_json},
@@ -125,4 +135,6 @@ def column_kind(column_type: TypeEngine[Any], dialect: Dialect) -> Kind:
         return "integer"
     if isinstance(column_type, Float) and not column_type.asdecimal:
         return "float"
+    if isinstance(column_type, Boolean):
+        return "boolean"
     raise UnsupportedType(repr(column_type))

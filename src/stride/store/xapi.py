@@ -13,7 +13,6 @@ from sqlalchemy import (
     Select,
     and_,
     exists,
-    insert,
     select,
     true,
     update,
@@ -121,11 +120,8 @@ def insert_related(
     tables.xapi_related_*."""
     names = ("tenant_id", "seq", "statement_id", "activity_key")
     insert_rows(connection, related_activities, names, activities, "nothing")
-    if agents:  # the bulk codecs have no Boolean: an executemany (batched by SQLAlchemy)
-        columns = ("tenant_id", "seq", "statement_id", "learner_key", "direct")
-        connection.execute(
-            insert(related_agents), [dict(zip(columns, row, strict=True)) for row in agents]
-        )
+    names = ("tenant_id", "seq", "statement_id", "learner_key", "direct")
+    insert_rows(connection, related_agents, names, agents, "nothing")
 
 
 def mark_voided(connection: Connection, tenant_id: str, statement_ids: Sequence[str]) -> None:
