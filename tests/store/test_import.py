@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,7 @@ from stride.store.event_log import count_events
 from stride.store.tenant_data import purge_tenant_activity
 from stride.store.transactions import write_transaction
 from stride.tenancy.roles import Role
-from stride.tenancy.service import Principal
+from stride.tenancy.service import Principal, create_tenant
 from tests.api.helpers import bearer
 from tests.factories import make_event
 from tests.fixtures.tenant import TenantUnderTest
@@ -321,3 +322,22 @@ def test_too_many_helpers_are_refused(
     request = ImportRequest(path, tenant.tenant_id, helper_processes=import_service.MAX_HELPERS + 1)
     with pytest.raises(InvalidInput, match="helper processes"):
         run_import(engine, request)
+
+
+def test_an_import_into_a_sqlite_file_checkpoints_its_log_in_the_background(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    # store/wal_checkpoint.py: the copy of the log back into the file runs beside the import,
+    # not in its write transactions; the thread ends with the import.
+    with write_transaction(sqlite_engine) as connection:
+        tenant_id = create_tenant(connection, f"checkpoint-{uuid.uuid4()}", NOW).tenant_id
+    path = _write_jsonl(tmp_path / "events.jsonl", _demo_events(60))
+    seen: list[bool] = []
+
+    def note_threads(_: ImportProgress) -> None:
+        seen.append(any(t.name == "stride-checkpoint" for t in threading.enumerate()))
+
+    request = ImportRequest(path, tenant_id, batch_size=20, helper_processes=0)
+    run_import(sqlite_engine, request, note_threads)
+    assert seen and all(seen)
+    assert not any(t.name == "stride-checkpoint" for t in threading.enumerate())

@@ -56,6 +56,7 @@ from stride.reports.schedule_job import ReportJob
 from stride.runtime import tune_gc, tune_thread_switching
 from stride.store.database import create_db_engine
 from stride.store.statistics import StatisticsJob
+from stride.store.wal_checkpoint import WalCheckpointer
 from stride.tenancy.audit import ReadAuditBuffer
 from stride.webhooks.dispatcher import Dispatcher
 from stride.xapi.alternate_syntax import AlternateSyntaxMiddleware
@@ -80,7 +81,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         await app.state.streams.start()
         app.state.reports.start()
         app.state.statistics.start()
+        app.state.checkpointer.start()
         yield
+        app.state.checkpointer.stop()
         app.state.statistics.stop()
         use_helpers(app.state.engine, None)
         if app.state.ingest_helpers is not None:
@@ -115,6 +118,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.reports = ReportJob.from_settings(app.state.engine, settings)
     # Keeps PostgreSQL's planner statistics fresh where autovacuum has not yet (or never will).
     app.state.statistics = StatisticsJob(app.state.engine)
+    # Copies SQLite's write-ahead log back into the file off the writer's path.
+    app.state.checkpointer = WalCheckpointer(app.state.engine)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(achievements.router)

@@ -45,6 +45,7 @@ from stride.ingest.ahead import AheadPool, PendingBatch
 from stride.ingest.pipeline import EventStatus, TenantScope, ingest_events
 from stride.privacy.policy_service import get_policy
 from stride.store.tenants import get_tenant
+from stride.store.wal_checkpoint import checkpointing
 
 # bench/import.py (100,000 events): 2,000 7,700 events/s, 10,000 8,900, 25,000 9,800, 50,000
 # 9,400. A batch holds SQLite's write lock while it commits (about a second at 10,000).
@@ -150,7 +151,11 @@ def run_import(
         batches = _Batches(engine, scope, request, source, clock, state_path, resumed_from)
         started = time.perf_counter()
         helpers = _helper_processes(request, identity.size - state.position.offset)
-        with _ErrorFile(errors_path, state.errors_size) as errors, _pool(helpers) as pool:
+        with (
+            _ErrorFile(errors_path, state.errors_size) as errors,
+            _pool(helpers) as pool,
+            checkpointing(engine),
+        ):
             # With helpers, the next batches are prepared while the one before is stored.
             waiting: deque[_Read] = deque()
             for records in _chunks(source.read(stream, state.position), request.batch_size):

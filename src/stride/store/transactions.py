@@ -71,6 +71,14 @@ def install_sqlite_begin(engine: Engine) -> None:
 
 
 @contextmanager
+def holding_write_lock(engine: Engine) -> Iterator[None]:
+    """Hold the SQLite file's writer lock (write_transaction's) without a transaction: no
+    other Stride writer, in this process or another, commits meanwhile."""
+    with _writer_lock(engine).held():
+        yield
+
+
+@contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction for writes: one writer at a time on SQLite, row-level on PostgreSQL."""
     if engine.dialect.name != "sqlite":

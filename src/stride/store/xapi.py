@@ -118,10 +118,9 @@ def insert_related(
     """Index statements under their related activities (tenant_id, seq, statement id,
     activity key) and agents (tenant_id, seq, statement id, learner key, direct); see
     tables.xapi_related_*."""
-    names = ("tenant_id", "seq", "statement_id", "activity_key")
-    insert_rows(connection, related_activities, names, activities, "nothing")
-    names = ("tenant_id", "seq", "statement_id", "learner_key", "direct")
-    insert_rows(connection, related_agents, names, agents, "nothing")
+    head = ("tenant_id", "seq", "statement_id")
+    insert_rows(connection, related_activities, (*head, "activity_key"), activities, "nothing")
+    insert_rows(connection, related_agents, (*head, "learner_key", "direct"), agents, "nothing")
 
 
 def mark_voided(connection: Connection, tenant_id: str, statement_ids: Sequence[str]) -> None:
