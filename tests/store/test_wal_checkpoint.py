@@ -114,11 +114,10 @@ def test_every_server_on_a_sqlite_file_runs_it(sqlite_file: Engine) -> None:
     assert THREAD not in {thread.name for thread in threading.enumerate()}
 
 
-def test_nothing_to_checkpoint_on_postgresql_or_in_memory(engine: Engine) -> None:
+@pytest.mark.postgres
+def test_nothing_to_checkpoint_on_postgresql_or_in_memory(postgres_engine: Engine) -> None:
     memory = create_db_engine("sqlite://")
-    for other in (engine, memory):
-        if other.dialect.name == "sqlite" and other is engine:
-            continue  # the suite's SQLite engine is a file, checked above
+    for other in (postgres_engine, memory):
         assert not uses_wal_file(other)
         checkpointer = WalCheckpointer(other, interval_s=0.01)
         checkpointer.start()

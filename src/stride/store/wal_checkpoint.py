@@ -7,15 +7,13 @@ write lock: at ingest rates a batch dirties thousands of pages, and one request 
 dozen waited ~0.5 s for the copy and its sync (bench/xapi.py).
 
 `WalCheckpointer`, a daemon thread of every server process on a SQLite file (and of a file
-import while it runs), copies the log
-every CHECKPOINT_INTERVAL_SECONDS without the write lock (a PASSIVE checkpoint: writers go
-on appending meanwhile). SQLite starts the log over, instead of growing it, only when every
-frame in it has been copied when a writer begins, and under load some writer has nearly
-always committed more by then; so once the log is past RESTART_AFTER_FRAMES, the thread
-copies the last frames holding Stride's write lock, a fraction of what the writer's own
-checkpoint copied. The writer's automatic
-checkpoint stays on as the backstop (for the CLI, and if this thread falls behind); it finds
-little or nothing left to copy.
+import while it runs), copies the log every CHECKPOINT_INTERVAL_SECONDS without the write lock
+(a PASSIVE checkpoint: writers go on appending meanwhile). SQLite starts the log over, instead
+of growing it, only when every frame in it has been copied when a writer begins, and under
+load some writer has nearly always committed more by then; so once the log is past
+RESTART_AFTER_FRAMES, the thread copies the last frames holding Stride's write lock, a fraction
+of what the writer's own checkpoint copied. The writer's automatic checkpoint stays on as the
+backstop (for the CLI, and if this thread falls behind); it finds little or nothing to copy.
 """
 
 from __future__ import annotations
