@@ -14,10 +14,11 @@ Every server process runs `StatisticsJob` (api/app.py's lifespan).
 from __future__ import annotations
 
 import hashlib
-import threading
 
 import structlog
 from sqlalchemy import Connection, Engine, text
+
+from stride.periodic import PeriodicThread
 
 log = structlog.get_logger()
 
@@ -77,26 +78,16 @@ class StatisticsJob:
 
     def __init__(self, engine: Engine, interval_s: float = STATISTICS_INTERVAL_SECONDS) -> None:
         self._engine = engine
-        self._interval = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = PeriodicThread(
+            "stride-statistics",
+            lambda: analyze_stale_tables(engine),
+            interval_s,
+            "refreshing planner statistics failed",
+        )
 
     def start(self) -> None:
-        if self._engine.dialect.name != "postgresql" or self._interval <= 0 or self._thread:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="stride-statistics", daemon=True)
-        self._thread.start()
+        if self._engine.dialect.name == "postgresql":
+            self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                analyze_stale_tables(self._engine)
-            except Exception:  # the database may be briefly away: try again next time
-                log.exception("refreshing planner statistics failed")
+        self._thread.stop()

@@ -18,17 +18,14 @@ backstop (for the CLI, and if this thread falls behind); it finds little or noth
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import structlog
 from sqlalchemy import Engine
 
+from stride.periodic import PeriodicThread
 from stride.store.transactions import holding_write_lock
-
-log = structlog.get_logger()
 
 CHECKPOINT_INTERVAL_SECONDS = 0.5
 # Well below wal_autocheckpoint (40,000 pages), so the writer seldom reaches its own.
@@ -75,30 +72,19 @@ class WalCheckpointer:
         restart_after_frames: int = RESTART_AFTER_FRAMES,
     ) -> None:
         self._engine = engine
-        self._interval = interval_s
-        self._restart_after = restart_after_frames
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = PeriodicThread(
+            "stride-checkpoint",
+            lambda: checkpoint_wal(engine, restart_after_frames),
+            interval_s,
+            "checkpointing the SQLite log failed",
+        )
 
     def start(self) -> None:
-        if not uses_wal_file(self._engine) or self._interval <= 0 or self._thread:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="stride-checkpoint", daemon=True)
-        self._thread.start()
+        if uses_wal_file(self._engine):
+            self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                checkpoint_wal(self._engine, self._restart_after)
-            except Exception:  # e.g. the file briefly locked by a migration: next time
-                log.exception("checkpointing the SQLite log failed")
+        self._thread.stop()
 
 
 @contextmanager
