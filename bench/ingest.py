@@ -2,6 +2,8 @@
 
 Starts `stride serve` on a fresh database, sends batches of 500 realistic events with several
 requests in flight, then times GET /v1/learners/{id}/progress once the events are stored.
+With the analytics projection on (the default), it also reports the projection's backlog when
+the last batch is answered and how long folding it takes (`analytics_caught_up_s`).
 
     .venv/bin/python bench/ingest.py                      # 1,000,000 events, SQLite + PostgreSQL
     .venv/bin/python bench/ingest.py --events 200000 --database sqlite
@@ -209,6 +211,33 @@ def drop_postgres_database(admin_url: str, name: str) -> None:
     admin.dispose()
 
 
+def analytics_lag(database_url: str, tenant_id: str, timeout_s: float = 900) -> dict:  # type: ignore[type-arg]
+    """The analytics projection's backlog once the last batch is answered (events past its
+    cursor), and how long it then takes to fold them: the engagement and usage rollups are
+    folded beside ingest (docs/architecture.md), and an analytics read waits for that."""
+    engine = create_engine(database_url)
+    query = text(
+        "SELECT (SELECT max(seq) FROM events WHERE tenant_id = :t),"
+        " (SELECT seq FROM analytics_cursors WHERE tenant_id = :t)"
+    )
+    started = time.perf_counter()
+    try:
+        with engine.connect() as connection:
+            last, cursor = connection.execute(query, {"t": tenant_id}).one()
+        backlog = (last or 0) - (cursor or 0)
+        while (cursor or 0) < (last or 0) and time.perf_counter() - started < timeout_s:
+            time.sleep(0.25)
+            with engine.connect() as connection:
+                cursor = connection.execute(query, {"t": tenant_id}).one()[1]
+    finally:
+        engine.dispose()
+    caught_up = (cursor or 0) >= (last or 0)
+    return {
+        "analytics_backlog_events": backlog,
+        "analytics_caught_up_s": round(time.perf_counter() - started, 1) if caught_up else None,
+    }
+
+
 def run(
     database_url: str, batches: list[bytes], learners: list[str], args: argparse.Namespace
 ) -> dict:  # type: ignore[type-arg]
@@ -218,6 +247,8 @@ def run(
         # The demo curriculum's catalog, so attempts fold into mastery as they arrive.
         server.stride("catalog", "apply", str(DEMO_CATALOG), "--tenant", tenant["tenant_id"])
         figures = asyncio.run(send_all(server.base, api_key, batches, args.concurrency))
+        if os.environ.get("STRIDE_ANALYTICS_INTERVAL_SECONDS") != "0":  # the projection is on
+            figures.update(analytics_lag(database_url, tenant["tenant_id"]))
         progress = time_reads(server.base, api_key, learners, "progress", args.reads)
         figures.update({f"progress_{name}": value for name, value in progress.items()})
         if args.learning_reads > 0:

@@ -1,20 +1,43 @@
-"""The projection process folds in short pages on SQLite (each holds ingest off) and in long
-ones on PostgreSQL (where a page's cost is mostly per learner it touches)."""
+"""The projection process sizes its SQLite pages by how long each held the write lock (each
+holds ingest off), and folds long ones on PostgreSQL (where a page's cost is mostly per
+learner it touches)."""
 
 from __future__ import annotations
 
-from stride.analytics.projection_job import PAGE, page_for
-from stride.analytics.projection_process import background_page
+from stride.analytics.page_sizer import PageSizer
+from stride.analytics.projection_job import PAGE, POSTGRESQL_PAGE, page_for
 
 
-def test_sqlite_pages_are_shorter_than_a_reads_catch_up() -> None:
-    assert background_page("sqlite") < PAGE
+def test_quick_pages_grow_towards_the_hold_time() -> None:
+    sizer = PageSizer(size=1000, smallest=1000, largest=5000, hold_s=0.3)
+    sizer.held(1000, 0.1)  # 0.1 ms an event: 3,000 would take 0.3 s
+    assert sizer.size == 2000  # halfway there
+    sizer.held(2000, 0.2)
+    assert sizer.size == 2500
+    for _ in range(20):
+        sizer.held(sizer.size, sizer.size * 0.0001)
+    assert 2900 <= sizer.size <= 3000
 
 
-def test_postgresql_pages_fold_many_events_per_learner() -> None:
-    assert background_page("postgresql") >= 10 * background_page("sqlite")
+def test_slow_pages_shrink_and_sizes_stay_within_bounds() -> None:
+    sizer = PageSizer(size=5000, smallest=1000, largest=5000, hold_s=0.3)
+    sizer.held(5000, 3.0)  # 0.6 ms an event: 500 would take 0.3 s
+    assert sizer.size == 2750
+    for _ in range(10):
+        sizer.held(sizer.size, sizer.size * 0.0006)
+    assert sizer.size == 1000  # never below the smallest
+    for _ in range(10):
+        sizer.held(sizer.size, sizer.size * 0.00001)
+    assert sizer.size == 5000  # nor above the largest
+
+
+def test_short_pages_do_not_resize() -> None:
+    sizer = PageSizer(size=2000, smallest=1000)
+    sizer.held(120, 0.2)  # the tail of a backlog: its fixed costs dominate
+    sizer.held(3000, 0.0)  # no time measured
+    assert sizer.size == 2000
 
 
 def test_a_catch_up_folds_larger_pages_on_postgresql() -> None:
     assert page_for("sqlite") == PAGE
-    assert page_for("postgresql") == background_page("postgresql") > PAGE
+    assert page_for("postgresql") == POSTGRESQL_PAGE > PAGE

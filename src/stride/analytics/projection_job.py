@@ -26,6 +26,7 @@ the database, so the page is folded inside its transaction as before.
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from stride.analytics.engagement_projector import (
     read_engagement_inputs,
     save_engagement,
 )
+from stride.analytics.page_sizer import PageSizer
 from stride.analytics.usage_projection import UsageFold, project_usage, read_usage, save_usage
 from stride.config import Settings
 from stride.events.recorded import RecordedEvent, recorded_from_payload
@@ -144,9 +146,12 @@ def _fold_ahead(engine: Engine, tenant_id: str, settled: int, page_size: int) ->
     return _Ahead(cursor, revision, seqs, events, timezones, fold, usage)
 
 
-def catch_up(engine: Engine, tenant_id: str, page_size: int | None = None) -> int:
+def catch_up(
+    engine: Engine, tenant_id: str, page_size: int | None = None, sizer: PageSizer | None = None
+) -> int:
     """Fold the tenant's events past its cursor, `page_size` events per transaction (by
-    default `page_for` the database); returns how many were folded."""
+    default `page_for` the database), or as many as `sizer` says, which is told how long
+    each page held the write lock; returns how many were folded."""
     page_size = page_size or page_for(engine.dialect.name)
     folded = 0
     with tenant_context(tenant_id):
@@ -157,10 +162,13 @@ def catch_up(engine: Engine, tenant_id: str, page_size: int | None = None) -> in
             settled = settled_seq(connection, tenant_id)
         ahead_first = engine.dialect.name == "sqlite"
         while True:
+            if sizer is not None:
+                page_size = sizer.size
             ahead = _fold_ahead(engine, tenant_id, settled, page_size) if ahead_first else None
             if ahead_first and ahead is None:
                 return folded  # nothing settled past the cursor: no write lock to take
             with write_transaction(engine) as connection:
+                locked_at = time.perf_counter()
                 # Read again under the write lock: another process may have moved it.
                 cursor = cursors.lock_cursor(connection, tenant_id)
                 rows_unchanged = False
@@ -176,6 +184,8 @@ def catch_up(engine: Engine, tenant_id: str, page_size: int | None = None) -> in
                     events, last = [_recorded(e) for e in page], page[-1].seq
                 fold_analytics(connection, tenant_id, events, ahead, rows_unchanged)
                 cursors.set_cursor(connection, tenant_id, last)
+            if sizer is not None:  # from the lock taken to the commit done
+                sizer.held(len(events), time.perf_counter() - locked_at)
             folded += len(events)
 
 
@@ -201,8 +211,10 @@ def catch_up_all(
     tenant_ids: Collection[str] | None = None,
     stop: threading.Event | None = None,
     page_size: int | None = None,
+    sizer: PageSizer | None = None,
 ) -> int:
-    """Catch every tenant (or these) up; a failing tenant is logged and skipped."""
+    """Catch every tenant (or these) up (pages as in `catch_up`); a failing tenant is logged
+    and skipped."""
     with tenant_context(None), engine.connect() as connection:
         behind = cursors.tenants_behind(connection, tenant_ids)
     folded = 0
@@ -210,7 +222,7 @@ def catch_up_all(
         if stop is not None and stop.is_set():
             break
         try:
-            folded += catch_up(engine, tenant_id, page_size)
+            folded += catch_up(engine, tenant_id, page_size, sizer)
         except Exception:
             log.exception("analytics projection failed", tenant_id=tenant_id)
     return folded

@@ -13,11 +13,12 @@ its pages also holds ingest off while it writes, so the less CPU it gets under l
 often the write lock is free for ingest (xAPI with the projection on, measured:
 docs/benchmarks.md).
 
-On SQLite pages are smaller than a read's catch-up: a page is one write transaction, which
-holds ingest off while it runs. On PostgreSQL they are large (25,000 events): a page costs
-mostly per learner it touches, and a reader that finds the projection behind waits for the
-whole backlog to be folded anyway (measured: the projection folded 1,300 events/s in pages of
-1,000 and 3,900 in pages of 25,000).
+On SQLite a page is one write transaction, which holds ingest off while it runs, so the
+process sizes its pages by how long the last one held the write lock (analytics/page_sizer.py:
+about 0.5 s, 1,000 to 5,000 events). On PostgreSQL they are large (25,000 events): a page
+costs mostly per learner it touches, and a reader that finds the projection behind waits for
+the whole backlog to be folded anyway (measured: the projection folded 1,300 events/s in
+pages of 1,000 and 3,900 in pages of 25,000).
 """
 
 from __future__ import annotations
@@ -31,22 +32,12 @@ from types import FrameType
 
 import structlog
 
-from stride.analytics.projection_job import POSTGRESQL_PAGE, catch_up_all
+from stride.analytics.page_sizer import PageSizer
+from stride.analytics.projection_job import catch_up_all
 from stride.bootstrap import open_engine
 from stride.runtime import tune_gc
 
 log = structlog.get_logger()
-
-# Events per page (one transaction) by database. On SQLite a page holds ingest off while it
-# runs, so pages stay short. On PostgreSQL ingest and projection do not exclude each other,
-# and a page's cost is mostly per learner it touches (each learner's engagement window is
-# read and written once a page), so larger pages fold more events per learner visit.
-BACKGROUND_PAGE = 1000
-
-
-def background_page(dialect: str) -> int:
-    """Events per page of the projection process on this database."""
-    return POSTGRESQL_PAGE if dialect == "postgresql" else BACKGROUND_PAGE
 
 
 def run_projection(interval_s: float, server_pid: int, niceness: int = 0) -> None:
@@ -63,13 +54,14 @@ def run_projection(interval_s: float, server_pid: int, niceness: int = 0) -> Non
     if niceness:
         os.nice(niceness)
     engine = open_engine(migrate=False)
-    page_size = background_page(engine.dialect.name)
+    # On PostgreSQL pages are page_for's: the projection holds no lock ingest waits for.
+    sizer = PageSizer() if engine.dialect.name == "sqlite" else None
     try:
         while not stop.wait(interval_s):
             if os.getppid() != server_pid:
                 break  # the server was killed: nothing will stop this process otherwise
             try:
-                catch_up_all(engine, stop=stop, page_size=page_size)
+                catch_up_all(engine, stop=stop, sizer=sizer)
             except Exception:  # the database may be briefly away: try again next round
                 log.exception("analytics projection round failed")
     finally:
