@@ -3,7 +3,9 @@
 Starts `stride serve` on a fresh SQLite database, posts Moodle-like statements (accounts,
 quiz attempts with scores, course and section parents, extensions) to POST /xapi/statements
 with several requests in flight, and prints statements/s and batch p50/p99 latency per
-`--bucket` statements stored, so a latency that grows with the store shows.
+`--bucket` statements stored, so a latency that grows with the store shows. With the
+analytics projection on (the default), it also prints the projection's backlog when the last
+batch is answered and how long folding it takes.
 
     .venv/bin/python bench/xapi.py                          # 100,000 statements
     .venv/bin/python bench/xapi.py --statements 1000000 --bucket 100000
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import os
 import random
 import tempfile
 import time
@@ -24,7 +27,7 @@ from typing import Any
 import httpx
 import orjson
 
-from ingest import Server, percentile  # bench/ingest.py: the same server harness
+from ingest import Server, analytics_lag, percentile  # bench/ingest.py: the same harness
 from machine import machine_line
 
 LMS = "https://lms.example.edu"
@@ -180,6 +183,8 @@ def main() -> None:
             )
             probe = httpx.get(f"{server.base}/xapi/statements?limit=1", headers=headers)
             print(f"GET /xapi/statements: {probe.status_code}, Date: {probe.headers.get('date')}")
+            if os.environ.get("STRIDE_ANALYTICS_INTERVAL_SECONDS") != "0":  # projection on
+                print(orjson.dumps(analytics_lag(url, tenant["tenant_id"])).decode())
     for row in rows:
         print(orjson.dumps(row).decode())
 
