@@ -4,8 +4,13 @@ learner it touches)."""
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from stride.analytics.page_sizer import PageSizer
 from stride.analytics.projection_job import PAGE, POSTGRESQL_PAGE, page_for
+from stride.analytics.projection_process import page_sizer
+from stride.config import Settings
 
 
 def test_quick_pages_grow_towards_the_hold_time() -> None:
@@ -41,3 +46,18 @@ def test_short_pages_do_not_resize() -> None:
 def test_a_catch_up_folds_larger_pages_on_postgresql() -> None:
     assert page_for("sqlite") == PAGE
     assert page_for("postgresql") == POSTGRESQL_PAGE > PAGE
+
+
+def test_the_process_sizes_pages_on_sqlite_only_with_the_configured_hold() -> None:
+    sizer = page_sizer("sqlite", 0.2)
+    assert sizer is not None and sizer.hold_s == 0.2
+    assert page_sizer("postgresql", 0.2) is None
+
+
+def test_the_hold_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().ANALYTICS_PAGE_HOLD_SECONDS == 0.5
+    monkeypatch.setenv("STRIDE_ANALYTICS_PAGE_HOLD_SECONDS", "0.2")
+    assert Settings().ANALYTICS_PAGE_HOLD_SECONDS == 0.2
+    monkeypatch.setenv("STRIDE_ANALYTICS_PAGE_HOLD_SECONDS", "0")
+    with pytest.raises(ValidationError):
+        Settings()

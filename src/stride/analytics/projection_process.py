@@ -15,10 +15,11 @@ docs/benchmarks.md).
 
 On SQLite a page is one write transaction, which holds ingest off while it runs, so the
 process sizes its pages by how long the last one held the write lock (analytics/page_sizer.py:
-about 0.5 s, 1,000 to 5,000 events). On PostgreSQL they are large (25,000 events): a page
-costs mostly per learner it touches, and a reader that finds the projection behind waits for
-the whole backlog to be folded anyway (measured: the projection folded 1,300 events/s in
-pages of 1,000 and 3,900 in pages of 25,000).
+about `STRIDE_ANALYTICS_PAGE_HOLD_SECONDS`, 0.5 s by default, 1,000 to 5,000 events). On
+PostgreSQL they are large (25,000 events): a page costs mostly per learner it touches, and a
+reader that finds the projection behind waits for the whole backlog to be folded anyway
+(measured: the projection folded 1,300 events/s in pages of 1,000 and 3,900 in pages of
+25,000).
 """
 
 from __future__ import annotations
@@ -40,7 +41,15 @@ from stride.runtime import tune_gc
 log = structlog.get_logger()
 
 
-def run_projection(interval_s: float, server_pid: int, niceness: int = 0) -> None:
+def page_sizer(dialect: str, hold_s: float) -> PageSizer | None:
+    """The process's page sizer: on SQLite only. On PostgreSQL pages are `page_for`'s: the
+    projection holds no lock ingest waits for."""
+    return PageSizer(hold_s=hold_s) if dialect == "sqlite" else None
+
+
+def run_projection(
+    interval_s: float, server_pid: int, niceness: int = 0, hold_s: float = PageSizer.hold_s
+) -> None:
     """The projection process: catch every tenant up every `interval_s`, until stopped
     (SIGTERM, SIGINT) or until the server process that started it is gone."""
     stop = threading.Event()
@@ -54,8 +63,7 @@ def run_projection(interval_s: float, server_pid: int, niceness: int = 0) -> Non
     if niceness:
         os.nice(niceness)
     engine = open_engine(migrate=False)
-    # On PostgreSQL pages are page_for's: the projection holds no lock ingest waits for.
-    sizer = PageSizer() if engine.dialect.name == "sqlite" else None
+    sizer = page_sizer(engine.dialect.name, hold_s)
     try:
         while not stop.wait(interval_s):
             if os.getppid() != server_pid:
@@ -68,11 +76,13 @@ def run_projection(interval_s: float, server_pid: int, niceness: int = 0) -> Non
         engine.dispose()
 
 
-def start_projection_process(interval_s: float, niceness: int = 0) -> BaseProcess:
+def start_projection_process(
+    interval_s: float, niceness: int = 0, hold_s: float = PageSizer.hold_s
+) -> BaseProcess:
     context = multiprocessing.get_context("spawn")  # no copy of the parent's connections
     process = context.Process(
         target=run_projection,
-        args=(interval_s, os.getpid(), niceness),
+        args=(interval_s, os.getpid(), niceness, hold_s),
         name="stride-analytics",
         daemon=True,
     )

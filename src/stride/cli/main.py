@@ -81,8 +81,8 @@ def serve(
     settings = get_settings()
     open_engine(settings, migrate=True).dispose()
     interval = settings.ANALYTICS_INTERVAL_SECONDS
-    niceness = settings.ANALYTICS_NICENESS
-    projector = start_projection_process(interval, niceness) if interval > 0 else None
+    niceness, hold_s = settings.ANALYTICS_NICENESS, settings.ANALYTICS_PAGE_HOLD_SECONDS
+    projector = start_projection_process(interval, niceness, hold_s) if interval > 0 else None
     if projector is not None:
         # The server processes read their settings from the environment: no thread of their
         # own, the projection process does it for all of them.
