@@ -18,6 +18,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
+	@# Bytecode for Stride's own modules (an editable install has none), so each of the
+	@# server's processes starts from it, also where PYTHONDONTWRITEBYTECODE is set.
+	$(BIN)/python -m compileall -q src/stride
 	$(BIN)/stride demo
 	$(BIN)/stride serve --host 127.0.0.1 --port 8000
 

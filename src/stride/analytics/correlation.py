@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +75,8 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> Correlation:
     n = len(x)
     if n < 3 or len(set(x)) < 2 or len(set(y)) < 2:
         return Correlation(None, n)
+    from scipy import stats  # on first use: importing scipy.stats takes about a second
+
     result = stats.spearmanr(x, y)
     rho, p = float(result.statistic), float(result.pvalue)
     if math.isnan(rho):

@@ -13,9 +13,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.preprocessing import StandardScaler
 
 REGULARIZATION_C = 0.5
 MAX_ITER = 1000
@@ -79,6 +76,10 @@ def fit_risk_model(
     """
     if len(set(y.tolist())) < 2:
         raise ValueError("fitting needs both outcomes among the examples")
+    # scikit-learn is imported on first use: it would slow every process's start-up.
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     model = LogisticRegression(C=REGULARIZATION_C, max_iter=MAX_ITER)
@@ -140,6 +141,8 @@ def evaluate_risk(
                 float(y[inside].mean()) if count else None,
             )
         )
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     positives = int(y.sum())
     return Evaluation(
         auc=float(roc_auc_score(y, predicted)),

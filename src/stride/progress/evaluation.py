@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.metrics import roc_auc_score
 
 from stride.progress.bkt import DEFAULT_PARAMS, BktParams
 from stride.progress.bkt_fit import predict_sequence
@@ -91,6 +90,8 @@ def score(
         return Evaluation(model, float("nan"), float("nan"), float("nan"), 0)
     # AUC needs both outcomes; with one it is undefined rather than an error.
     both = bool(truth.any() and not truth.all())
+    from sklearn.metrics import roc_auc_score  # on first use: slow to import
+
     auc = float(roc_auc_score(truth, predicted)) if both else float("nan")
     rmse = float(np.sqrt(np.mean((predicted - truth) ** 2)))
     accuracy = float(np.mean((predicted >= 0.5) == truth))

@@ -1,7 +1,9 @@
 """Report charts drawn with matplotlib's Agg canvas, as PNG bytes.
 
 Figures are built without pyplot, so no global state is shared between the threads that
-render reports at the same time.
+render reports at the same time. matplotlib is imported on the first chart drawn: it takes
+about a second to import, which every process that imports this module (the CLI, server
+workers, their helper processes) would pay at start-up otherwise.
 """
 
 from __future__ import annotations
@@ -10,21 +12,31 @@ import io
 import math
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from stride.reports.learner_report import DayFigure, RadarPoint
 from stride.reports.tenant_report import TrendPoint
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 ACCENT = "#2563eb"
 SOFT = "#93c5fd"
 DPI = 100
 
 
-def _png(figure: Figure) -> bytes:
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height))
     FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     return buffer.getvalue()
@@ -32,7 +44,7 @@ def _png(figure: Figure) -> bytes:
 
 def progress_line(days: Sequence[DayFigure]) -> bytes:
     """Activities completed (cumulative, line) and minutes per day (bars)."""
-    figure = Figure(figsize=(7, 2.6))
+    figure = _figure(7, 2.6)
     axes = figure.add_subplot()
     x = np.array([d.day for d in days], dtype="datetime64[D]")
     bars = axes.twinx()
@@ -53,7 +65,7 @@ def competency_radar(points: Sequence[RadarPoint]) -> bytes | None:
         return None
     values = [p.mastery or 0.0 for p in points]
     angles = [2 * math.pi * n / len(points) for n in range(len(points))]
-    figure = Figure(figsize=(3.6, 3.6))
+    figure = _figure(3.6, 3.6)
     axes = figure.add_subplot(projection="polar")
     axes.plot([*angles, angles[0]], [*values, values[0]], color=ACCENT, linewidth=2)
     axes.fill([*angles, angles[0]], [*values, values[0]], color=SOFT, alpha=0.5)
@@ -73,7 +85,7 @@ def activity_heatmap(days: Sequence[DayFigure]) -> bytes:
     for d in days:
         offset = (d.day - first).days
         grid[offset % 7, offset // 7] = d.minutes
-    figure = Figure(figsize=(7, 1.9))
+    figure = _figure(7, 1.9)
     axes = figure.add_subplot()
     image = axes.imshow(grid, cmap="Blues", aspect="equal", vmin=0)
     axes.set_yticks(range(7))
@@ -93,7 +105,7 @@ def tenant_trend(points: Sequence[TrendPoint]) -> bytes | None:
     """Active learners (line) and hours invested (bars) per period; None without points."""
     if not points:
         return None
-    figure = Figure(figsize=(7, 2.6))
+    figure = _figure(7, 2.6)
     axes = figure.add_subplot()
     labels = [_label(p.start) for p in points]
     hours = axes.twinx()
@@ -110,7 +122,7 @@ def tenant_trend(points: Sequence[TrendPoint]) -> bytes | None:
 
 def change_bars(labels: Sequence[str], values: Sequence[float], previous: Sequence[float]) -> bytes:
     """This period against the previous one, side by side."""
-    figure = Figure(figsize=(7, 2.6))
+    figure = _figure(7, 2.6)
     axes = figure.add_subplot()
     x = np.arange(len(labels))
     axes.bar(x - 0.2, previous, width=0.4, color=SOFT, label="previous")
