@@ -20,7 +20,7 @@ from stride.ingest.pipeline import EventStatus, RejectReason, ingest_events
 from stride.ingest.rebuild import rebuild_tenant
 from stride.learners.profile import set_learner_timezone
 from stride.privacy.pseudonym import learner_key
-from stride.privacy.retention import ARCHIVE_SCHEMA, RetentionReport, list_runs, run_retention
+from stride.privacy.retention import RetentionReport, archive_schema, list_runs, run_retention
 from stride.store.tables import audit_log, events
 from stride.tenancy.roles import Role
 from stride.tenancy.service import Principal
@@ -76,7 +76,7 @@ def test_old_events_go_to_the_archive_and_read_models_stay(
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
 
     archived = _archived(report)
-    assert archived.schema == ARCHIVE_SCHEMA
+    assert archived.schema == archive_schema()
     rows = archived.to_pylist()
     assert {r["event_id"] for r in rows} == expired and len(rows) == len(expired)
     assert all(r["event_time"] == before_log[r["event_id"]] for r in rows)

@@ -17,7 +17,7 @@ START_UP_MODULES = (
     "stride.analytics.projection_process",
     "stride.ingest.ahead",
 )
-SLOW_TO_IMPORT = ("matplotlib", "scipy", "sklearn")
+SLOW_TO_IMPORT = ("matplotlib", "scipy", "sklearn", "reportlab", "pyarrow")
 
 
 def test_starting_a_process_leaves_the_slow_libraries_unimported() -> None:

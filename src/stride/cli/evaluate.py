@@ -11,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from stride.cli.output import JsonOption, clear_errors, console, emit, error_console
-from stride.evaluation.answers import read_answers
 from stride.progress.bkt_fit import fit_skills
 from stride.progress.evaluation import Evaluation, evaluate
 
@@ -56,6 +55,9 @@ def mastery(
 
     Each test answer is predicted from the same learner's earlier answers on that skill.
     """
+    # pyarrow reads the answers: imported here, not by every process that loads the CLI.
+    from stride.evaluation.answers import read_answers
+
     with clear_errors(as_json):
         train_log, test_log = read_answers(train), read_answers(test)
         sequences = train_log.sequences_by_skill()

@@ -19,8 +19,6 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from stride.exports.datasets import Dataset, Kind
 from stride.xapi.from_events import statement_from_event
@@ -82,7 +80,7 @@ class JsonLinesWriter:
         return None
 
 
-def _json_text(value: Any) -> str | None:
+def json_text(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
@@ -101,7 +99,7 @@ def _date_text(value: Any) -> str | None:
 # Text and numbers go as they are: the csv module writes None as an empty field and floats
 # by repr, which reads back exactly.
 _CSV_TEXT: dict[Kind, Callable[[Any], str | None]] = {
-    Kind.JSON: _json_text,
+    Kind.JSON: json_text,
     Kind.BOOL: _bool_text,
     Kind.INSTANT: _instant_or_none,
     Kind.DATE: _date_text,
@@ -136,66 +134,6 @@ class CsvWriter:
 
     def close(self) -> None:
         return None
-
-
-ARROW_TYPES: dict[Kind, pa.DataType] = {
-    Kind.TEXT: pa.string(),
-    Kind.INT: pa.int64(),
-    Kind.FLOAT: pa.float64(),
-    Kind.BOOL: pa.bool_(),
-    Kind.INSTANT: pa.timestamp("us", tz="UTC"),
-    Kind.DATE: pa.date32(),
-    Kind.JSON: pa.string(),
-}
-
-
-def arrow_schema(dataset: Dataset) -> pa.Schema:
-    """The dataset's Parquet schema; JSON columns say so in their metadata."""
-    return pa.schema(
-        [
-            pa.field(
-                c.name,
-                ARROW_TYPES[c.kind],
-                metadata={"stride.kind": c.kind.value} if c.kind is Kind.JSON else None,
-            )
-            for c in dataset.columns
-        ],
-        metadata={"stride.dataset": dataset.name},
-    )
-
-
-class ParquetWriter:
-    """Rows are buffered into row groups of ROW_GROUP_ROWS; the footer is written on close."""
-
-    def __init__(self, dataset: Dataset, sink: Sink) -> None:
-        self._schema = arrow_schema(dataset)
-        self._json = [i for i, c in enumerate(dataset.columns) if c.kind is Kind.JSON]
-        self._writer = pq.ParquetWriter(sink, self._schema, compression="zstd")
-        # Each page becomes Arrow columns at once (compact), and the Python rows are let go.
-        self._batches: list[pa.RecordBatch] = []
-        self._pending = 0
-
-    def write(self, rows: Sequence[Row]) -> None:
-        if not rows:
-            return
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        for index in self._json:
-            columns[index] = [_json_text(v) for v in columns[index]]
-        self._batches.append(pa.RecordBatch.from_arrays(columns, schema=self._schema))
-        self._pending += len(rows)
-        if self._pending >= ROW_GROUP_ROWS:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._batches:
-            return
-        table = pa.Table.from_batches(self._batches, schema=self._schema)
-        self._writer.write_table(table, row_group_size=table.num_rows)
-        self._batches, self._pending = [], 0
-
-    def close(self) -> None:
-        self._flush()
-        self._writer.close()
 
 
 class XapiWriter:
@@ -234,5 +172,8 @@ def open_writer(
     if export_format is ExportFormat.CSV:
         return CsvWriter(dataset, sink)
     if export_format is ExportFormat.PARQUET:
+        # pyarrow is imported by the exports that need it, not by every process at start-up.
+        from stride.exports.parquet import ParquetWriter
+
         return ParquetWriter(dataset, sink)
     return XapiWriter(dataset, sink, base_iri)

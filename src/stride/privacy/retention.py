@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine
 
 from stride.errors import InvalidInput
@@ -28,21 +28,32 @@ from stride.store.transactions import write_transaction
 from stride.tenancy.audit import audit
 from stride.tenancy.service import Principal
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 # Events deleted per write transaction: short enough that ingest never waits long on SQLite.
 CHUNK_SIZE = 5000
 
-ARCHIVE_SCHEMA = pa.schema(
-    [
-        ("tenant_id", pa.string()),
-        ("event_id", pa.string()),
-        ("learner_key", pa.string()),
-        ("type", pa.string()),
-        ("event_time", pa.timestamp("us", tz="UTC")),
-        ("received_at", pa.timestamp("us", tz="UTC")),
-        ("content_hash", pa.string()),
-        ("payload", pa.string()),  # the stored JSON payload, as text
-    ]
-)
+
+@cache
+def archive_schema() -> pa.Schema:
+    """The archive files' Parquet schema (pyarrow is imported by the runs that archive, not by
+    every process at start-up)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("tenant_id", pa.string()),
+            ("event_id", pa.string()),
+            ("learner_key", pa.string()),
+            ("type", pa.string()),
+            ("event_time", pa.timestamp("us", tz="UTC")),
+            ("received_at", pa.timestamp("us", tz="UTC")),
+            ("content_hash", pa.string()),
+            ("payload", pa.string()),  # the stored JSON payload, as text
+        ]
+    )
+
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -164,6 +175,9 @@ def list_runs(connection: Connection, tenant_id: str) -> list[store.RetentionRun
 
 def write_archive(path: Path, chunk: Sequence[store.ExpiredEvent]) -> None:
     """Write the events to a Parquet file readable by its owner only, durably, all or nothing."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     table = pa.table(
         {
             "tenant_id": [e.tenant_id for e in chunk],
@@ -177,7 +191,7 @@ def write_archive(path: Path, chunk: Sequence[store.ExpiredEvent]) -> None:
                 orjson.dumps(e.payload, option=orjson.OPT_SORT_KEYS).decode() for e in chunk
             ],
         },
-        schema=ARCHIVE_SCHEMA,
+        schema=archive_schema(),
     )
     temporary = path.with_name(f".{path.name}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -8,7 +8,6 @@ from typing import Literal
 from stride.reports.learner_report import LearnerReport
 from stride.reports.render_csv import render_learner_csv
 from stride.reports.render_html import render_learner_html, render_tenant_html
-from stride.reports.render_pdf import render_learner_pdf, render_tenant_pdf
 from stride.reports.schemas import LearnerReportPublic, TenantReportPublic
 from stride.reports.tenant_report import TenantReport
 
@@ -37,6 +36,8 @@ def render_learner(report: LearnerReport, fmt: LearnerFormat) -> Rendered:
     elif fmt == "html":
         content = render_learner_html(report)
     elif fmt == "pdf":
+        from stride.reports.render_pdf import render_learner_pdf  # reportlab: slow to import
+
         content = render_learner_pdf(report)
     else:
         content = render_learner_csv(report)
@@ -49,6 +50,8 @@ def render_tenant(report: TenantReport, fmt: TenantFormat) -> Rendered:
     elif fmt == "html":
         content = render_tenant_html(report)
     else:
+        from stride.reports.render_pdf import render_tenant_pdf  # reportlab: slow to import
+
         content = render_tenant_pdf(report)
     return Rendered(content, MEDIA_TYPES[fmt], fmt)
 
