@@ -30,13 +30,17 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _instant_to_sqlite(value: datetime | None) -> str | None:
     # Exactly the naive-UTC text SQLAlchemy's SQLite DateTime writes, so old and new rows
-    # compare and sort alike: "YYYY-MM-DD HH:MM:SS.ffffff", the isoformat of a UTC instant
-    # without its "+00:00" (cheaper to cut off than to replace the tzinfo first).
+    # compare and sort alike: "YYYY-MM-DD HH:MM:SS.ffffff". Taken from orjson's RFC 3339
+    # ('"YYYY-MM-DDTHH:MM:SS[.ffffff]Z"', no fraction when it is 0): half the time of
+    # isoformat(" ", "microseconds"), and a batch encodes several instants per event.
     if value is None:
         return None
     if value.tzinfo is not UTC:  # Stride's own instants are UTC already: skip the conversion
         value = _aware(value).astimezone(UTC)  # type: ignore[union-attr]
-    return value.isoformat(" ", "microseconds")[:-6]
+    text = orjson.dumps(value, option=orjson.OPT_UTC_Z)
+    if value.microsecond:
+        return f"{text[1:11].decode()} {text[12:27].decode()}"
+    return f"{text[1:11].decode()} {text[12:20].decode()}.000000"
 
 
 def _instant_from_sqlite(value: str | None) -> datetime | None:
