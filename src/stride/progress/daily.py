@@ -35,6 +35,9 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+# Every fold of a batch (days, streaks, goals, achievements, analytics) asks for the same
+# events' local days: a hit costs a third of the conversion. Enough for a large batch's events.
+@lru_cache(maxsize=16_384)
 def local_day(instant: datetime, timezone: str) -> date:
     return instant.astimezone(zone(timezone)).date()
 
