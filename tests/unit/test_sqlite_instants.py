@@ -35,3 +35,12 @@ def test_whole_seconds_keep_their_six_zeros() -> None:
     assert encode(datetime(2026, 8, 2, 21, 28, 50, tzinfo=UTC)) == "2026-08-02 21:28:50.000000"
     assert encode(datetime(2026, 8, 2, 21, 28, 50, 1, tzinfo=UTC)) == "2026-08-02 21:28:50.000001"
     assert encode(None) is None
+
+
+class _SubclassedDatetime(datetime):
+    """What a library's own datetime type (pandas' Timestamp, say) looks like to the codec."""
+
+
+def test_a_datetime_subclass_is_written_alike() -> None:
+    instant = _SubclassedDatetime(2026, 8, 2, 21, 28, 50, 5, tzinfo=UTC)
+    assert encode(instant) == "2026-08-02 21:28:50.000005"

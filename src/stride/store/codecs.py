@@ -37,6 +37,8 @@ def _instant_to_sqlite(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:  # Stride's own instants are UTC already: skip the conversion
         value = _aware(value).astimezone(UTC)  # type: ignore[union-attr]
+    if type(value) is not datetime:  # orjson writes datetime itself only, not a subclass
+        return value.isoformat(" ", "microseconds")[:-6]
     text = orjson.dumps(value, option=orjson.OPT_UTC_Z)
     if value.microsecond:
         return f"{text[1:11].decode()} {text[12:27].decode()}"
