@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from stride.analytics.engagement_fold import FAR_GROUPS
 from stride.analytics.engagement_service import (
     PeriodRange,
     get_engagement,
@@ -25,6 +26,7 @@ from stride.ingest.rebuild import rebuild_tenant
 from stride.learners.profile import set_learner_timezone
 from stride.privacy.policy import parse_policy
 from stride.privacy.pseudonym import learner_key
+from stride.store.analytics_engagement import load_windows
 from stride.store.privacy import save_policy_document
 from stride.store.tables import ENGAGEMENT_READ_MODELS
 from tests.catalogs import small_catalog
@@ -225,3 +227,26 @@ def test_time_zone_change_refolds_the_learner_share(engine: Engine) -> None:
     key = learner_key(after.scope.learner_secret, "A")
     set_learner_timezone(engine, after.tenant_id, key, "Pacific/Kiritimati", utc_now())
     assert _rollups(engine, after.tenant_id) == _rollups(engine, before.tenant_id)
+
+
+def test_a_window_reads_far_only_the_rows_retention_and_rolling_counts_read(
+    engine: Engine,
+) -> None:
+    """Beyond its near periods a window reads the groups of FAR_GROUPS only (on weeks:
+    everything and the retention event types, not the platform), without their sessions."""
+    tenant = _tenant(engine)
+    _ingest(engine, tenant, [_events()])
+    key = learner_key(tenant.scope.learner_secret, "A")
+    week = timedelta(weeks=1)
+    window = (key, "week", MONDAY - 12 * week, MONDAY + 14 * week, MONDAY + week, MONDAY + 3 * week)
+    with engine.connect() as connection:
+        rows = load_windows(connection, tenant.tenant_id, [window], FAR_GROUPS)
+    found = {
+        (start, dimension, value): sessions for _, _, start, dimension, value, *_, sessions in rows
+    }
+    weeks = [MONDAY, MONDAY + week, MONDAY + 2 * week]  # A was active in each
+    assert {start for start, dimension, _ in found if dimension == "all"} == set(weeks)
+    assert {start for start, dimension, _ in found if dimension == "platform"} == set(weeks[1:])
+    assert found[(MONDAY, "all", "")] == []  # beyond the near periods: presence only
+    assert found[(weeks[2], "all", "")] == ["s-A-14"]
+    assert found[(weeks[2], "platform", "web")] == ["s-A-14"]

@@ -18,7 +18,7 @@ from datetime import date
 from typing import NamedTuple
 
 from stride.analytics.periods import KINDS, Kind, period_index
-from stride.analytics.retention_fold import retention_diff
+from stride.analytics.retention_fold import RETENTION_EVENT_TYPES, retention_diff
 from stride.catalog.model import Catalog
 from stride.events.recorded import RecordedEvent
 from stride.events.types import SESSION_EVENT_TYPES
@@ -37,6 +37,16 @@ COVERAGE_WINDOWS = (7, 30)  # WAU and MAU: learners active in the W days ending 
 COVERAGE_DIMENSIONS = frozenset({"all", "program", "course", "platform"})
 # How many periods a change can reach: the MAU window in days, the retention horizon else.
 REACH: Mapping[Kind, int] = {"day": 30, "week": 12, "month": 12}
+# A group's rows reach that far only where retention (everything, and the retention event
+# types) or the rolling counts (on days) read them; other groups' rows reach the next period
+# and the one before (continuing learners), which spares a batch most of the rows it reads.
+FarGroup = tuple[Kind, str, tuple[str, ...] | None]  # (kind, dimension, values; None: any)
+FAR_GROUPS: tuple[FarGroup, ...] = (
+    *((kind, "all", None) for kind in KINDS),
+    *((kind, "type", tuple(sorted(RETENTION_EVENT_TYPES))) for kind in KINDS),
+    *(("day", dimension, None) for dimension in sorted(COVERAGE_DIMENSIONS - {"all"})),
+)
+NEAR = 1
 
 # Positions in a count row (see engagement_counts in store/tables.py).
 LEARNERS, NEW_LEARNERS, CONTINUING, EVENTS, ACTIVE_MS, SESSIONS = range(6)
@@ -170,7 +180,8 @@ def diff(before: LearnerState, after: LearnerState, deltas: Deltas | None = None
     """The counter changes that turn a learner's `before` state into `after` (added to
     `deltas` when given).
 
-    Both states must hold every row within reach of the rows that differ (see REACH).
+    Both states must hold every row within reach of the rows that differ: REACH periods for
+    FAR_GROUPS, NEAR for the other groups.
     """
     deltas = deltas if deltas is not None else Deltas()
     presence: dict[SpanKey, set[int]] = defaultdict(set)  # periods that appeared or vanished

@@ -11,6 +11,8 @@ from datetime import date
 from sqlalchemy import Connection
 
 from stride.analytics.engagement_fold import (
+    FAR_GROUPS,
+    NEAR,
     REACH,
     Deltas,
     LearnerState,
@@ -70,7 +72,7 @@ def read_engagement_inputs(
         stored.version if stored is not None else None,
         stored.catalog if stored is not None else None,
         span_rows,
-        store.load_windows(connection, tenant_id, windows),
+        store.load_windows(connection, tenant_id, windows, FAR_GROUPS),
     )
 
 
@@ -123,15 +125,16 @@ def _windows(
     last_day: date,
     types: Collection[str],
     spans: Mapping[SpanKey, tuple[int, int]],
-) -> list[tuple[str, str, date, date]]:
+) -> list[store.Window]:
     """Per kind, the periods whose rows a batch from `first_day` to `last_day` can affect:
-    REACH around them, and around the previous last (or first) period of an event type
-    where the batch may move it (retention's latest return and first entry).
+    for FAR_GROUPS, REACH around them, and around the previous last (or first) period of an
+    event type where the batch may move it (retention's latest return and first entry); for
+    the other groups, NEAR around them.
 
     Only the batch's `types` (and any activity) can move: a learner's enrollment, long ago,
     would otherwise pull every period since into each batch of their later activity.
     """
-    windows: list[tuple[str, str, date, date]] = []
+    windows: list[store.Window] = []
     for kind in KINDS:
         low = period_index(first_day, kind)
         high = period_index(last_day, kind)
@@ -150,6 +153,8 @@ def _windows(
                 kind,
                 index_start(wanted_low - reach, kind),
                 index_start(wanted_high + reach, kind),
+                index_start(low - NEAR, kind),
+                index_start(high + NEAR, kind),
             )
         )
     return windows
@@ -175,6 +180,7 @@ def _states(
 ) -> dict[str, LearnerState]:
     states: dict[str, LearnerState] = {}
     periods: dict[tuple[str, date], tuple[Kind, int]] = {}  # many rows share a period
+    make_row = PeriodRow._make  # tuple.__new__ itself: half the time of the class call
     for key, kind, start, dimension, value, events, activity_ms, session_ms, sessions in rows:
         state = states.get(key)
         if state is None:
@@ -184,7 +190,7 @@ def _states(
             k = _kind(kind)
             period = periods[(kind, start)] = (k, period_index(start, k))
         row_key: RowKey = (*period, dimension, value)
-        state.rows[row_key] = PeriodRow(events, activity_ms, session_ms, tuple(sessions))
+        state.rows[row_key] = make_row((events, activity_ms, session_ms, tuple(sessions)))
     return states
 
 

@@ -56,47 +56,92 @@ RETENTION_KEYS = (
     "period_offset",
 )
 
+# (learner_key, kind, far from, far to, near from, near to): period starts
+Window = tuple[str, str, date, date, date, date]
+# (kind, dimension, values; None: any value): the groups whose rows a window reads far
+FarGroup = tuple[str, str, tuple[str, ...] | None]
+
 _WINDOW_SQLITE = (
     "SELECT t.learner_key, t.kind, t.period_start, t.dimension, t.value, t.events, "
-    "t.activity_ms, t.session_ms, t.sessions "
-    "FROM json_each(?) AS w CROSS JOIN engagement_learner_periods AS t "
+    "t.activity_ms, t.session_ms, CASE WHEN t.period_start "
+    "BETWEEN json_extract(w.value, '$[4]') AND json_extract(w.value, '$[5]') "
+    "THEN t.sessions END FROM json_each(?) AS w CROSS JOIN engagement_learner_periods AS t "
     "WHERE t.tenant_id = ? AND t.learner_key = json_extract(w.value, '$[0]') "
     "AND t.kind = json_extract(w.value, '$[1]') "
-    "AND t.period_start BETWEEN json_extract(w.value, '$[2]') AND json_extract(w.value, '$[3]')"
+    "AND t.period_start BETWEEN json_extract(w.value, '$[2]') AND json_extract(w.value, '$[3]') "
+    "AND (t.period_start BETWEEN json_extract(w.value, '$[4]') AND json_extract(w.value, '$[5]') "
+    "OR {far})"
 )
 _WINDOW_POSTGRESQL = (
     "SELECT t.* FROM jsonb_array_elements(CAST(%s AS jsonb)) AS w(value) "
     "CROSS JOIN LATERAL (SELECT x.learner_key, x.kind, x.period_start, x.dimension, x.value, "
-    "x.events, x.activity_ms, x.session_ms, x.sessions FROM engagement_learner_periods AS x "
+    "x.events, x.activity_ms, x.session_ms, CASE WHEN x.period_start "
+    "BETWEEN CAST(w.value->>4 AS date) AND CAST(w.value->>5 AS date) THEN x.sessions END "
+    "FROM engagement_learner_periods AS x "
     "WHERE x.tenant_id = %s AND x.learner_key = w.value->>0 AND x.kind = w.value->>1 "
     "AND x.period_start BETWEEN CAST(w.value->>2 AS date) AND CAST(w.value->>3 AS date) "
-    "OFFSET 0) AS t"
+    "AND (x.period_start BETWEEN CAST(w.value->>4 AS date) AND CAST(w.value->>5 AS date) "
+    "OR {far}) OFFSET 0) AS t"
 )
 
 
-def _row(values: Sequence[Any]) -> PeriodRowTuple:
-    key, kind, start, dimension, value, events, activity_ms, session_ms, sessions = values
-    if isinstance(start, str):  # SQLite hands dates back as text
-        start = date.fromisoformat(start)
-    if isinstance(sessions, str | bytes):
-        sessions = orjson.loads(sessions)
-    return (key, kind, start, dimension, value, events, activity_ms, session_ms, sessions or [])
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@lru_cache(maxsize=4)
+def _window_sql(dialect: str, far_groups: tuple[FarGroup, ...]) -> str:
+    """The windows' query, with `far_groups` (constants of the fold, not input) written in."""
+    row = "x" if dialect == "postgresql" else "t"
+    clauses = []
+    for kind, dimension, values in far_groups:
+        clause = f"{row}.kind = {_literal(kind)} AND {row}.dimension = {_literal(dimension)}"
+        if values is not None:
+            clause += f" AND {row}.value IN ({', '.join(map(_literal, values))})"
+        clauses.append(f"({clause})")
+    far = " OR ".join(clauses) or "FALSE"
+    template = _WINDOW_POSTGRESQL if dialect == "postgresql" else _WINDOW_SQLITE
+    return template.replace("{far}", far)
+
+
+def _rows(found: Iterable[Sequence[Any]]) -> list[PeriodRowTuple]:
+    rows: list[PeriodRowTuple] = []
+    days: dict[Any, date] = {}  # the rows of a read share few period starts
+    for key, kind, start, dimension, value, events, activity_ms, session_ms, sessions in found:
+        day = days.get(start)
+        if day is None:  # SQLite hands dates back as text
+            day = days[start] = date.fromisoformat(start) if isinstance(start, str) else start
+        if sessions is None:
+            sessions = []
+        elif isinstance(sessions, str | bytes):
+            sessions = orjson.loads(sessions)
+        rows.append((key, kind, day, dimension, value, events, activity_ms, session_ms, sessions))
+    return rows
 
 
 def load_windows(
-    connection: Connection, tenant_id: str, windows: Collection[tuple[str, str, date, date]]
+    connection: Connection,
+    tenant_id: str,
+    windows: Collection[Window],
+    far_groups: tuple[FarGroup, ...],
 ) -> list[PeriodRowTuple]:
-    """The rows of each (learner, kind) whose period starts between the two dates."""
+    """The rows of each window's (learner, kind) whose period starts between its near dates,
+    and those of `far_groups` between its far dates (which hold the near ones). A batch
+    changes rows within its near dates only, and only their presence is read beyond them: so
+    the rows beyond come without their sessions (an empty list), which cost most to decode."""
     if not windows:
         return []
     document = orjson.dumps(
-        [[k, kind, low.isoformat(), high.isoformat()] for k, kind, low, high in windows]
+        [[key, kind, *(day.isoformat() for day in days)] for key, kind, *days in windows]
     ).decode()
-    if connection.dialect.name == "postgresql":
-        result = connection.exec_driver_sql(_WINDOW_POSTGRESQL, (document, tenant_id))
-    else:
-        result = connection.exec_driver_sql(_WINDOW_SQLITE, (document, tenant_id))
-    return [_row(row) for row in result.all()]
+    sql = _window_sql(connection.dialect.name, far_groups)
+    # Fetched from the driver's cursor (as store/funnel_times.py): a read takes tens of
+    # thousands of rows, and plain tuples cost a fraction of SQLAlchemy's rows.
+    result = connection.exec_driver_sql(sql, (document, tenant_id))
+    try:
+        return _rows(result.cursor.fetchall() if result.cursor is not None else [])
+    finally:
+        result.close()
 
 
 def load_learner_rows(
@@ -109,7 +154,7 @@ def load_learner_rows(
             table.c.tenant_id == tenant_id, table.c.learner_key == learner_key
         )
     )
-    return [_row(row) for row in result]
+    return _rows(result)
 
 
 def load_spans(
