@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     # On SQLite, about how long one page of the projection process may hold the write lock
     # (and so ingest off): longer pages fold the rollups faster, shorter ones keep ingest's
     # latency down while the rollups lag (analytics/page_sizer.py).
-    ANALYTICS_PAGE_HOLD_SECONDS: float = Field(default=0.5, gt=0, le=30)
+    ANALYTICS_PAGE_HOLD_SECONDS: float = Field(default=1.0, gt=0, le=30)
     # Helper processes that validate, pseudonymize and scrub incoming batches while the server
     # process stores others (stride.ingest.ahead). Unset: 1 on a machine with several cores
     # for a single server process; `stride serve --workers N` (N > 1) sets 0, its processes

@@ -15,7 +15,7 @@ docs/benchmarks.md).
 
 On SQLite a page is one write transaction, which holds ingest off while it runs, so the
 process sizes its pages by how long the last one held the write lock (analytics/page_sizer.py:
-about `STRIDE_ANALYTICS_PAGE_HOLD_SECONDS`, 0.5 s by default, 1,000 to 5,000 events). On
+about `STRIDE_ANALYTICS_PAGE_HOLD_SECONDS`, 1 s by default, 1,000 to 20,000 events). On
 PostgreSQL they are large (25,000 events): a page costs mostly per learner it touches, and a
 reader that finds the projection behind waits for the whole backlog to be folded anyway
 (measured: the projection folded 1,300 events/s in pages of 1,000 and 3,900 in pages of
