@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, func, select, update
 
-from stride.store.event_log import LoggedEvent, logged_event
+from stride.store.event_log import LoggedEvent, read_logged, select_logged
 from stride.store.tables import analytics_cursors, events, tenants
 from stride.store.upsert import insert_missing
 
@@ -72,12 +72,12 @@ def current_cursor(connection: Connection, tenant_id: str) -> int:
 
 def events_after(connection: Connection, tenant_id: str, seq: int, limit: int) -> list[LoggedEvent]:
     query = (
-        select(events)
+        select_logged()
         .where(events.c.tenant_id == tenant_id, events.c.seq > seq)
         .order_by(events.c.seq)
         .limit(limit)
     )
-    return [logged_event(row) for row in connection.execute(query).all()]
+    return read_logged(connection, query)
 
 
 def seqs_and_learners(

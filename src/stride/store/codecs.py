@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
@@ -54,10 +55,13 @@ def _instant_from_sqlite(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value).astimezone(UTC)
 
 
+# Dates repeat (days and period starts of the rows a batch reads and writes): remembered.
+@lru_cache(maxsize=4096)
 def _date_to_sqlite(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+@lru_cache(maxsize=4096)
 def _date_from_sqlite(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Select, Table, func, select
 
-from stride.store.bulk import select_by_keys
+from stride.store.bulk import fetch_decoded, select_by_keys
 from stride.store.tables import event_ids, events
 from stride.store.upsert import insert_missing, insert_new_returning
 
@@ -27,17 +27,19 @@ class LoggedEvent:
     payload: dict[str, Any]
 
 
-def logged_event(row: Any) -> LoggedEvent:
-    """A row of `events` (all columns) as the log's record."""
-    return LoggedEvent(
-        row.seq,
-        row.event_id,
-        row.learner_key,
-        row.type,
-        row.event_time,
-        row.received_at,
-        row.payload,
-    )
+LOGGED_COLUMNS = ("seq", "event_id", "learner_key", "type", "event_time", "received_at", "payload")
+
+
+def select_logged() -> Select[Any]:
+    """A query of the log's records, for `read_logged` (add the filters and order)."""
+    return select(*(events.c[name] for name in LOGGED_COLUMNS))
+
+
+def read_logged(connection: Connection, query: Select[Any]) -> list[LoggedEvent]:
+    """The records a `select_logged` query finds, decoded without SQLAlchemy's rows (pages of
+    the log are read by thousands: the projection, rebuilds, webhooks)."""
+    rows = fetch_decoded(connection, query, events, LOGGED_COLUMNS)
+    return [LoggedEvent(*row) for row in rows]
 
 
 def find_content_hashes(
@@ -107,14 +109,14 @@ def iter_events(
     after = 0
     while True:
         query = (
-            select(events)
+            select_logged()
             .where(events.c.tenant_id == tenant_id, events.c.seq > after)
             .order_by(events.c.seq)
             .limit(chunk_size)
         )
         if learner_key is not None:
             query = query.where(events.c.learner_key == learner_key)
-        chunk = [logged_event(row) for row in connection.execute(query)]
+        chunk = read_logged(connection, query)
         if not chunk:
             return
         yield chunk
@@ -133,7 +135,7 @@ def learner_events_of_types(
 ) -> list[LoggedEvent]:
     """A learner's events of some types, oldest first (by the learner/time index)."""
     query = (
-        select(events)
+        select_logged()
         .where(
             events.c.tenant_id == tenant_id,
             events.c.learner_key == learner_key,
@@ -141,4 +143,4 @@ def learner_events_of_types(
         )
         .order_by(events.c.event_time, events.c.event_id)
     )
-    return [logged_event(row) for row in connection.execute(query)]
+    return read_logged(connection, query)
