@@ -17,7 +17,7 @@ from sqlalchemy import (
     select,
 )
 
-from stride.store.bulk import insert_rows, select_by_learners
+from stride.store.bulk import driver_rows, insert_rows, select_by_learners
 from stride.store.tables import (
     engagement_counts,
     engagement_learner_periods,
@@ -135,13 +135,7 @@ def load_windows(
         [[key, kind, *(day.isoformat() for day in days)] for key, kind, *days in windows]
     ).decode()
     sql = _window_sql(connection.dialect.name, far_groups)
-    # Fetched from the driver's cursor (as store/funnel_times.py): a read takes tens of
-    # thousands of rows, and plain tuples cost a fraction of SQLAlchemy's rows.
-    result = connection.exec_driver_sql(sql, (document, tenant_id))
-    try:
-        return _rows(result.cursor.fetchall() if result.cursor is not None else [])
-    finally:
-        result.close()
+    return _rows(driver_rows(connection.exec_driver_sql(sql, (document, tenant_id))))
 
 
 def load_learner_rows(

@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Connection, Select, Table
+from sqlalchemy import Connection, CursorResult, Select, Table
 from sqlalchemy.engine import Dialect
 
 from stride.store.codecs import Convert, Kind, UnsupportedType, codec_for, column_kind
@@ -176,14 +176,18 @@ def select_by_keys(
     if not wanted:
         return []
     document = _json_rows(wanted, flat=len(key_names) == 1)
-    # Fetched from the driver's cursor (as store/funnel_times.py): its plain tuples cost a
-    # fraction of SQLAlchemy's rows, and the codecs convert what needs it.
-    result = connection.exec_driver_sql(plan.sql, (document, tenant_id))
+    rows = driver_rows(connection.exec_driver_sql(plan.sql, (document, tenant_id)))
+    return _decode(plan.columns, rows)
+
+
+def driver_rows(result: CursorResult[Any]) -> list[Any]:
+    """All rows of a statement executed through SQLAlchemy (its transaction, with the tenant
+    setting PostgreSQL's row security reads), as the driver's plain tuples: for reads of
+    thousands of rows, SQLAlchemy's rows and type processing cost more than the read."""
     try:
-        rows = result.cursor.fetchall() if result.cursor is not None else []
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
     finally:
         result.close()
-    return _decode(plan.columns, rows)
 
 
 @lru_cache(maxsize=64)
@@ -195,16 +199,10 @@ def fetch_decoded(
     connection: Connection, query: Select[Any], table: Table, names: Sequence[str]
 ) -> list[list[Any]]:
     """Execute `query`, which selects the columns `names` of `table` in that order, and
-    return its rows with the driver's values converted by the codecs: for reads of
-    thousands of rows (the log, in pages), SQLAlchemy's rows and type processing cost more
-    than the read itself. Raises UnsupportedType for a column codecs do not handle."""
+    return its `driver_rows` with their values converted by the codecs (the log's pages).
+    Raises UnsupportedType for a column codecs do not handle."""
     columns = _read_columns(connection.dialect, table, tuple(names))
-    result = connection.execute(query)
-    try:
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-    finally:
-        result.close()
-    return _decode(columns, rows)
+    return _decode(columns, driver_rows(connection.execute(query)))
 
 
 def select_by_learners(

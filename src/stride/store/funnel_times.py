@@ -17,6 +17,8 @@ import orjson
 from numpy.typing import NDArray
 from sqlalchemy import Connection
 
+from stride.store.bulk import driver_rows
+
 # (values, lengths): row n is values[sum(lengths[:n]) : sum(lengths[:n + 1])].
 Ragged = tuple[NDArray[np.int64], NDArray[np.int64]]
 
@@ -51,14 +53,7 @@ def _step_sql(connection: Connection) -> str:
 def _step_times(
     connection: Connection, sql: str, tenant_id: str, step: str
 ) -> tuple[list[str], Ragged]:
-    # Executed through SQLAlchemy (its transaction begins, with the tenant setting that
-    # PostgreSQL's row security reads), fetched from the driver's cursor: its plain tuples
-    # cost a fraction of SQLAlchemy's rows here.
-    result = connection.exec_driver_sql(sql, (tenant_id, step))
-    try:
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-    finally:
-        result.close()
+    rows = driver_rows(connection.exec_driver_sql(sql, (tenant_id, step)))
     if not rows:
         return [], _empty(0)
     learners = [row[0] for row in rows]
