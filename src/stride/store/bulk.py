@@ -180,12 +180,12 @@ def select_by_keys(
     return _decode(plan.columns, rows)
 
 
-def driver_rows(result: CursorResult[Any]) -> list[Any]:
+def driver_rows(result: CursorResult[Any]) -> Sequence[Any]:
     """All rows of a statement executed through SQLAlchemy (its transaction, with the tenant
     setting PostgreSQL's row security reads), as the driver's plain tuples: for reads of
     thousands of rows, SQLAlchemy's rows and type processing cost more than the read."""
     try:
-        return list(result.cursor.fetchall()) if result.cursor is not None else []
+        return result.cursor.fetchall() if result.cursor is not None else []
     finally:
         result.close()
 
